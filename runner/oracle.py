@@ -1,0 +1,81 @@
+"""The oracle bound: the best F1 a submission could expect on 2014-12-19 on generated data.
+
+The generator knows every live interest's latent purchase probability for 12-19 given the
+state at the end of 12-18 (intent, age, how late it was carted, ...). Ranking pairs by that
+probability and submitting the top k maximises the expected F1 for each k; the best k gives
+the bound. A model sees only the logs, never the latent intent, so it cannot reach this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE, EXPECTED_UNTRACED_KEY, PROBABILITIES_FILE
+
+
+@dataclass(frozen=True)
+class OracleBound:
+    pairs_submitted: int
+    expected_f1: float
+    expected_precision: float
+    expected_recall: float
+    observed_f1: float  # the same submission scored against the realised 12-19 purchases
+    observed_hits: int
+    truth_pairs: int
+    expected_truth_pairs: float
+
+
+def read_answers(path: Path) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    with path.open() as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) != 2:
+                raise ValueError(f"{path}:{line_number}: expected 'user_id<TAB>item_id', got {line!r}")
+            pairs.add((int(fields[0]), int(fields[1])))
+    return pairs
+
+
+def oracle_bound(raw_dir: Path) -> OracleBound:
+    answers_dir = raw_dir / ANSWERS_DIR
+    prob_path = answers_dir / PROBABILITIES_FILE
+    answers_path = answers_dir / ANSWERS_FILE
+    for path in (prob_path, answers_path):
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} is missing: the oracle needs the generator's answers "
+                "(run `python -m runner generate` first; real competition data has none)."
+            )
+    table = pq.read_table(prob_path)
+    metadata = table.schema.metadata or {}
+    expected_untraced = float(metadata.get(EXPECTED_UNTRACED_KEY, b"0"))
+    prob = table.column("prob").to_numpy()
+    order = np.argsort(-prob, kind="stable")
+    prob_sorted = prob[order]
+    expected_truth = float(prob.sum()) + expected_untraced
+    k = np.arange(1, prob.size + 1)
+    expected_hits = np.cumsum(prob_sorted)
+    # E[2H / (k + T)] ~ 2 E[H] / (k + E[T]): T is a sum of many independent small Bernoullis.
+    expected_f1 = 2.0 * expected_hits / (k + expected_truth)
+    best = int(np.argmax(expected_f1))
+    chosen_k = best + 1
+
+    truth = read_answers(answers_path)
+    users = table.column("user_id").to_numpy()[order[:chosen_k]]
+    items = table.column("item_id").to_numpy()[order[:chosen_k]]
+    hits = sum((int(u), int(i)) in truth for u, i in zip(users, items))
+    observed = 2.0 * hits / (chosen_k + len(truth)) if chosen_k + len(truth) else 0.0
+    return OracleBound(
+        pairs_submitted=chosen_k,
+        expected_f1=float(expected_f1[best]),
+        expected_precision=float(expected_hits[best] / chosen_k),
+        expected_recall=float(expected_hits[best] / expected_truth),
+        observed_f1=observed,
+        observed_hits=hits,
+        truth_pairs=len(truth),
+        expected_truth_pairs=expected_truth,
+    )
