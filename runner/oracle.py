@@ -67,7 +67,7 @@ def oracle_bound(raw_dir: Path) -> OracleBound:
     truth = read_answers(answers_path)
     users = table.column("user_id").to_numpy()[order[:chosen_k]]
     items = table.column("item_id").to_numpy()[order[:chosen_k]]
-    hits = sum((int(u), int(i)) in truth for u, i in zip(users, items))
+    hits = sum((int(u), int(i)) in truth for u, i in zip(users, items, strict=False))
     observed = 2.0 * hits / (chosen_k + len(truth)) if chosen_k + len(truth) else 0.0
     return OracleBound(
         pairs_submitted=chosen_k,

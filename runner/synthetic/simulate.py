@@ -287,7 +287,7 @@ class ChunkSimulator:
         ahead = Interests(**{name: getattr(live, name).copy() for name in Interests.__dataclass_fields__})
         ahead.age += 1
         hazard = self.purchase_hazard(ahead, day)
-        keep = live.is_p
+        keep = live.is_p & (hazard > 0)  # users who never buy have no purchase to predict
         return live.user[keep], live.item[keep], hazard[keep]
 
 

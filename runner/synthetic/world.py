@@ -91,7 +91,7 @@ def build_catalog(rng: np.random.Generator, n_users: int, params: WorldParams) -
     city_weight = rng.lognormal(0.0, 1.0, size=n_cities)
     city_weight /= city_weight.sum()
     # Real geohashes mostly start with '9'; cities differ in the next two symbols.
-    nine = int(np.flatnonzero(GEOHASH_ALPHABET == ord("9"))[0])
+    nine = int(np.flatnonzero(ord("9") == GEOHASH_ALPHABET)[0])
     second_third = rng.choice(32 * 32, size=n_cities, replace=False)
     city_prefix = (nine << 10 | second_third).astype(np.int64) << (_BITS * 4)
     item_city = np.full(n_items, -1, dtype=np.int16)

@@ -85,7 +85,7 @@ class BehaviorFileWriter:
     def write(self, table: pa.Table) -> None:
         n_files = len(self.paths)
         bounds = [table.num_rows * k // n_files for k in range(n_files + 1)]
-        for path, start, stop in zip(self.paths, bounds[:-1], bounds[1:]):
+        for path, start, stop in zip(self.paths, bounds[:-1], bounds[1:], strict=False):
             with open(path, "ab") as handle:
                 handle.write(encode_text(table.slice(start, stop - start), self.edition, with_header=False))
         self.rows_written += table.num_rows

@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` (the main job) and `make test` (the whole suite).
+# Each creates the environments it needs, idempotently, from the pinned files in requirements/.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VENV_TZREC := .venv-tzrec
+PY := $(VENV)/bin/python
+
+.PHONY: run test setup lint generate build profile oracle clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: requirements/main.txt requirements/main.lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/main.txt -c requirements/main.lock.txt
+	touch $@
+
+# torch + tzrec live apart from dbt: tzrec breaks on protobuf >= 5.26, dbt-core needs >= 6.
+$(VENV_TZREC)/.installed: requirements/tzrec.txt requirements/tzrec-nodeps.txt requirements/tzrec.lock.txt
+	$(PYTHON) -m venv $(VENV_TZREC)
+	$(VENV_TZREC)/bin/pip install --quiet --disable-pip-version-check -r requirements/tzrec.txt -c requirements/tzrec.lock.txt
+	$(VENV_TZREC)/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements/tzrec-nodeps.txt
+	touch $@
+
+setup: $(VENV)/.installed $(VENV_TZREC)/.installed  ## create both environments
+
+run: setup  ## the main job on the default data: generate if missing, dbt build, profile, oracle
+	$(PY) -m runner run
+
+test: $(VENV)/.installed  ## the whole test suite: lint, unit, dbt integration
+	$(VENV)/bin/ruff check runner tests
+	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed  ## ruff and sqlfluff only
+	$(VENV)/bin/ruff check runner tests
+	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor
+
+generate: $(VENV)/.installed  ## synthetic data at the default scale (20,000 users) into data/raw/
+	$(PY) -m runner generate
+
+build: $(VENV)/.installed  ## dbt build on data/raw/
+	$(PY) -m runner build
+
+clean:  ## remove dbt artefacts (keeps data/ and the environments)
+	rm -rf target logs

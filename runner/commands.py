@@ -1,0 +1,88 @@
+"""What each CLI command does; argument parsing lives in runner.cli."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from runner.dbt import run_dbt
+from runner.paths import PROJECT_ROOT
+
+log = logging.getLogger("runner")
+
+
+def _relative(path: Path) -> str:
+    """Paths handed to dbt are relative to the project root when they can be (portable vars)."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def generate(args: argparse.Namespace) -> int:
+    from runner.synthetic import generate as generate_data
+
+    log.info("generating %s users (seed %s, %s edition) into %s", f"{args.users:,}", args.seed, args.edition, args.out)
+    summary = generate_data(args.out, n_users=args.users, seed=args.seed, edition=args.edition,
+                            progress=not args.no_progress)
+    log.info(
+        "wrote %s behaviour rows and %s P rows in %.1f s; 12-19 answers: %s pairs (oracle file: %s pairs)",
+        f"{summary.behavior_rows:,}", f"{summary.item_rows:,}", summary.seconds,
+        f"{summary.answer_pairs:,}", f"{summary.oracle_pairs:,}",
+    )
+    for path in summary.files:
+        log.info("  %s", path)
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
+    dbt_args = ["build"] + (["--select", args.select] if args.select else [])
+    run_dbt(dbt_args, dbt_vars={"edition": args.edition, "raw_dir": _relative(args.raw_dir)})
+    return 0
+
+
+def profile(args: argparse.Namespace) -> int:
+    from runner.profile import print_profile
+
+    print_profile()
+    return 0
+
+
+def oracle(args: argparse.Namespace) -> int:
+    from runner.oracle import oracle_bound
+
+    bound = oracle_bound(args.raw_dir)
+    print(
+        f"oracle bound on 2014-12-19 (top {bound.pairs_submitted:,} pairs by latent probability):\n"
+        f"  expected F1 {bound.expected_f1:.4f} (precision {bound.expected_precision:.4f}, "
+        f"recall {bound.expected_recall:.4f}; expected buys {bound.expected_truth_pairs:,.0f})\n"
+        f"  observed F1 {bound.observed_f1:.4f} ({bound.observed_hits} hits of {bound.truth_pairs:,} true pairs)"
+    )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from runner.synthetic.writer import EDITIONS
+
+    edition = EDITIONS["online"]
+    missing = [name for name in (*edition.behavior_files, edition.item_file) if not (args.raw_dir / name).exists()]
+    if missing:
+        log.info("no raw data in %s (missing %s): generating the default data", args.raw_dir, ", ".join(missing))
+        generate(argparse.Namespace(users=args.users, seed=args.seed, edition="online", out=args.raw_dir,
+                                    no_progress=False))
+    else:
+        log.info("using the raw data already in %s", args.raw_dir)
+    build(argparse.Namespace(edition="online", raw_dir=args.raw_dir, select=None))
+    profile(args)
+    if (args.raw_dir / "answers").exists():
+        oracle(args)
+    return 0
+
+
+COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run}
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

@@ -1,0 +1,44 @@
+"""Runs dbt as a subprocess of this environment, from the project root."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from runner.paths import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+
+class DbtError(RuntimeError):
+    pass
+
+
+def dbt_executable() -> Path:
+    # dbt lives beside the interpreter running the runner (.venv/bin/dbt).
+    return Path(sys.executable).with_name("dbt")
+
+
+def run_dbt(
+    args: Sequence[str],
+    dbt_vars: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """`dbt <args> --vars <json>`; raises DbtError naming the command and the log file on failure."""
+    command = [str(dbt_executable()), *args]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dict(dbt_vars))]
+    full_env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **(env or {})}
+    log.info("running: %s", " ".join(command))
+    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=full_env, check=False)
+    if completed.returncode != 0:
+        raise DbtError(
+            f"`dbt {' '.join(args)}` failed (exit {completed.returncode}); "
+            f"see the output above and {PROJECT_ROOT / 'logs' / 'dbt.log'}"
+        )

@@ -1,0 +1,18 @@
+"""Where things live, relative to the project root (the folder holding dbt_project.yml)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PROCESSED_DIR = DATA_DIR / "processed"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+DOCS_DIR = PROJECT_ROOT / "docs"
+
+
+def duckdb_path() -> Path:
+    """The DuckDB file dbt builds into (profiles.yml reads the same variable)."""
+    return PROJECT_ROOT / os.environ.get("TIANCHI_DUCKDB_PATH", "data/tianchi.duckdb")
