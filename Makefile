@@ -28,7 +28,7 @@ setup: $(VENV)/.installed $(VENV_TZREC)/.installed  ## create both environments
 run: setup  ## the main job on the default data: generate if missing, dbt build, profile, oracle
 	$(PY) -m runner run
 
-test: $(VENV)/.installed  ## the whole test suite: lint, unit, dbt integration
+test: $(VENV)/.installed $(VENV_TZREC)/.installed  ## the whole test suite: lint, unit, dbt integration, tzrec smoke
 	$(VENV)/bin/ruff check runner tests
 	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor
 	$(PY) -m pytest

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.paths import RAW_DIR
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
 
 log = logging.getLogger("runner")
 
@@ -21,7 +21,42 @@ Typical use, from the project root:
   python -m runner profile             # the data profile beside the real statistics
   python -m runner oracle              # the best F1 any model could expect on 12-19
   python -m runner run                 # all of the above, generating data only if missing
+
+TorchEasyRec models, one config at a time (each step reuses the finished steps before it):
+  python -m runner train    --config configs/staging/stage2_deepfm_v1.config
+  python -m runner evaluate --config ...   # tzrec.eval on the eval set
+  python -m runner export   --config ...   # TorchScript model for predict
+  python -m runner predict  --config ...   # predictions of the eval set and the predict set
 """
+
+TZREC_STEPS = {
+    "train": (
+        "train a TorchEasyRec model on the exports (tzrec.train_eval)",
+        "Render the config into outputs/<config stem>/pipeline.config (num_buckets: 0 filled from the "
+        "bucket-size file, input paths and model_dir set), check the train and eval data against it, then "
+        "train with torchrun and evaluate on the eval set. The model (checkpoints, TensorBoard events, "
+        "train_eval_result_v2.txt) goes to outputs/<config stem>/model/, the full tzrec output to "
+        "outputs/<config stem>/logs/train.log. A finished training on the same rendered config, data and seed "
+        "is reused unless --force.",
+    ),
+    "evaluate": (
+        "evaluate the latest checkpoint on the eval set (tzrec.eval)",
+        "Train first if needed (reusing a finished training), then run tzrec.eval on --eval-data; the metrics go "
+        "to outputs/<config stem>/model/eval_result.txt and the screen.",
+    ),
+    "export": (
+        "export the trained model as TorchScript (tzrec.export, fp32 embeddings)",
+        "Train first if needed (reusing a finished training), then export with QUANT_EMB=0 to "
+        "outputs/<config stem>/export/ (scripted_model.pt, pipeline.config, fg.json).",
+    ),
+    "predict": (
+        "score the eval set and the predict set (tzrec.predict)",
+        "Train and export first if needed (reusing finished steps), then predict both sets. Each goes to "
+        "outputs/<config stem>/predictions/{eval,predict}/part-<rank>.parquet with the columns "
+        "logits (float), probs (float, the purchase probability), user_id, item_id, and cutoff_date and "
+        "label where the input has them. --force predicts again (it does not retrain: use `train --force`).",
+    ),
+}
 
 
 def _add_generate(commands: argparse._SubParsersAction) -> None:
@@ -91,6 +126,53 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
 
 
+class _StepHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, but not empty ones, and paths relative to the project root."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or action.required:
+            return action.help
+        if isinstance(action.default, Path):
+            try:
+                return f"{action.help} (default: {action.default.relative_to(PROJECT_ROOT)})"
+            except ValueError:
+                pass
+        return super()._get_help_string(action)
+
+
+def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
+    help_text, description = TZREC_STEPS[name]
+    parser = commands.add_parser(
+        name, help=help_text, formatter_class=_StepHelpFormatter,
+        description=description + (
+            " Before anything is launched, every feature of the config is checked against the Parquet columns "
+            "(names, types, ids inside their buckets, labels and reserved columns). Seeds are fixed (--seed): two "
+            "runs on the same inputs give the same metrics."
+        ),
+    )
+    parser.add_argument("--config", type=Path, required=True,
+                        help="tzrec pipeline config, e.g. configs/staging/stage2_deepfm_v1.config; its stem names "
+                        "the run folder")
+    parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
+    parser.add_argument("--tzrec-python", default=None,
+                        help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
+                        ".venv-tzrec/bin/python)")
+    parser.add_argument("--force", action="store_true",
+                        help=f"run the {name} step again even when a finished one matches")
+    parser.add_argument("--train-data", type=Path, default=PROCESSED_DIR / "train.parquet",
+                        help="training Parquet (a file, a folder of *.parquet or a glob)")
+    parser.add_argument("--eval-data", type=Path, default=PROCESSED_DIR / "eval.parquet",
+                        help="evaluation Parquet (labelled)")
+    if name == "predict":
+        parser.add_argument("--predict-data", type=Path, default=PROCESSED_DIR / "predict.parquet",
+                            help="Parquet to score (no label needed)")
+    parser.add_argument("--buckets", type=Path, default=PROCESSED_DIR / "id_buckets.parquet",
+                        help="bucket-size file (feature_name, num_buckets) that fills `num_buckets: 0`")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
+                        help="folder holding the run folders (<outputs>/<config stem>/)")
+    parser.add_argument("--seed", type=int, default=20141219, help="seed of Python, NumPy and torch in every process")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m runner", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_generate, _add_build, _add_profile, _add_oracle, _add_run):
         add(commands)
+    for name in TZREC_STEPS:
+        _add_tzrec_step(commands, name)
     return parser
 
 

@@ -81,7 +81,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run}
+def tzrec_step(args: argparse.Namespace) -> int:
+    """train / evaluate / export / predict: one config, reusing the finished steps before it."""
+    from runner.tzrec.steps import RunOptions, run_command
+
+    options = RunOptions(
+        config=args.config,
+        train_data=args.train_data,
+        eval_data=args.eval_data,
+        predict_data=getattr(args, "predict_data", RunOptions.predict_data),
+        buckets=args.buckets,
+        outputs_dir=args.outputs,
+        nproc=args.nproc,
+        seed=args.seed,
+        force=args.force,
+        tzrec_python=args.tzrec_python,
+    )
+    outcomes = run_command(args.command, options)
+    ran = [o.step for o in outcomes if o.ran]
+    log.info("%s done for %s (%s)", args.command, args.config,
+             f"ran {', '.join(ran)}" if ran else "everything reused")
+    return 0
+
+
+COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
+            "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step}
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -1,0 +1,100 @@
+"""One tzrec step as a torchrun subprocess: full output to a log file, a short live summary on screen."""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from runner.tzrec.interpreter import child_env
+
+log = logging.getLogger("runner.tzrec")
+
+ENTRY_MODULE = "tzrec_runner_entry"
+SEED_ENV = "TZREC_RUNNER_SEED"
+# tzrec's own log lines look like "[2026-11-28 23:57:49,666][INFO] Saving checkpoint to ...".
+_TZREC_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+\]\[(INFO|WARNING|ERROR)\] (?P<text>.*)$")
+_SHOWN = re.compile(
+    r"^(Training Epoch|Evaluating|Eval Result|Saving checkpoint|Restoring checkpoint|Predicting|Model Outputs"
+    r"|Train and Evaluate Finished|Evaluate Finished|Predict Finished|Export)"
+)
+# The root cause of a failure: "[rank0]: ValueError: column [x] ..." or a bare "ValueError: ...".
+_ERROR = re.compile(r"^(\[rank\d+\]:\s*)?(?P<error>([A-Za-z_][\w.]*)?(Error|Exception|Interrupt)\b.*)$")
+_IGNORED_ERRORS = ("ChildFailedError", "torch.distributed.elastic")
+
+
+class TzrecStepError(RuntimeError):
+    pass
+
+
+def torchrun_command(python: Path, module: str, args: Sequence[str], nproc: int) -> list[str]:
+    return [
+        str(python), "-m", "torch.distributed.run", "--standalone", "--nnodes=1", f"--nproc-per-node={nproc}",
+        "-m", ENTRY_MODULE, module, *args,
+    ]
+
+
+def _root_cause(lines: Sequence[str]) -> str | None:
+    for line in reversed(lines):
+        match = _ERROR.match(line.strip())
+        if match and not any(skip in line for skip in _IGNORED_ERRORS):
+            return match.group("error")
+    return None
+
+
+def run_step(
+    step: str,
+    python: Path,
+    module: str,
+    args: Sequence[str],
+    *,
+    nproc: int,
+    log_path: Path,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+) -> float:
+    """Run `torchrun ... -m tzrec_runner_entry <module> <args>`; return its seconds, raise TzrecStepError on failure."""
+    command = torchrun_command(python, module, args, nproc)
+    full_env = child_env(env)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cwd.mkdir(parents=True, exist_ok=True)
+    shown_env = {key: full_env[key] for key in ("PYTHONPATH", "QUANT_EMB", SEED_ENV, "OMP_NUM_THREADS")
+                 if key in full_env}
+    log.info("%s: running tzrec (%s process%s), log: %s", step, nproc, "es" if nproc > 1 else "", log_path)
+    tail: deque[str] = deque(maxlen=400)
+    started = time.monotonic()
+    with log_path.open("w", encoding="utf-8") as handle:
+        handle.write(f"# cwd: {cwd}\n# env: {shown_env}\n# command: {' '.join(command)}\n\n")
+        handle.flush()
+        process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:
+                handle.write(line)
+                line = line.rstrip("\n")
+                tail.append(line)
+                match = _TZREC_LINE.match(line)
+                if match and _SHOWN.match(match.group("text")):
+                    log.info("%s | %s", step, match.group("text")[:200])
+            returncode = process.wait()
+        except BaseException:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
+    seconds = time.monotonic() - started
+    if returncode != 0:
+        cause = _root_cause(list(tail))
+        last = "\n".join(f"    {line}" for line in list(tail)[-8:] if line.strip())
+        detail = f": {cause}" if cause else f"; its last lines:\n{last}"
+        raise TzrecStepError(f"tzrec {step} failed (exit {returncode}) after {seconds:.0f} s{detail}\n"
+                             f"  full log: {log_path}")
+    log.info("%s: finished in %.1f s", step, seconds)
+    return seconds

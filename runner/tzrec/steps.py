@@ -1,0 +1,296 @@
+"""train / evaluate / export / predict for one config, each reusing finished earlier steps.
+
+Each command runs the steps it needs, in order, and reuses those already finished on the same inputs:
+
+    train     train (tzrec.train_eval: trains, then evaluates on the eval set)
+    evaluate  train -> evaluate (tzrec.eval on the eval set, the latest checkpoint)
+    export    train -> export (tzrec.export, fp32 embeddings: QUANT_EMB=0)
+    predict   train -> export -> predictions of the eval set and of the predict set (tzrec.predict)
+
+`force` runs the command's own step(s) again even when finished; earlier steps are still reused.
+Before anything is launched, the config is rendered into the run folder and every data set a step
+that will run reads is checked (runner.tzrec.preflight).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT
+from runner.tzrec.config import ConfigError, ConfigSummary, check_supported, read_buckets, render_config
+from runner.tzrec.interpreter import find_tzrec_python
+from runner.tzrec.launch import SEED_ENV, run_step
+from runner.tzrec.preflight import DataSet, input_files, preflight, tzrec_input_path
+from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFolder, config_hash, file_stamp
+
+log = logging.getLogger("runner.tzrec")
+
+DEFAULT_SEED = 20141219
+RESERVED_COLUMNS = ("user_id", "item_id")
+OPTIONAL_RESERVED_COLUMNS = ("cutoff_date", "label")
+CHAINS = {
+    "train": ("train",),
+    "evaluate": ("train", "evaluate"),
+    "export": ("train", "export"),
+    "predict": ("train", "export", "predict_eval", "predict_predict"),
+}
+# The steps --force runs again (the command's own); earlier steps in the chain are reused when finished.
+OWN_STEPS = {"train": {"train"}, "evaluate": {"evaluate"}, "export": {"export"},
+             "predict": {"predict_eval", "predict_predict"}}
+UPSTREAM = {"train": None, "evaluate": "train", "export": "train", "predict_eval": "export",
+            "predict_predict": "export"}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    config: Path
+    train_data: Path = PROCESSED_DIR / "train.parquet"
+    eval_data: Path = PROCESSED_DIR / "eval.parquet"
+    predict_data: Path = PROCESSED_DIR / "predict.parquet"
+    buckets: Path = PROCESSED_DIR / "id_buckets.parquet"
+    outputs_dir: Path = OUTPUTS_DIR
+    nproc: int = 1
+    seed: int = DEFAULT_SEED
+    force: bool = False
+    tzrec_python: str | Path | None = None
+
+
+@dataclass
+class StepOutcome:
+    step: str
+    ran: bool
+    reason: str
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+def _shown(path: Path) -> str:
+    path = path.absolute()
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+class Session:
+    """One command on one config: renders the config, plans the steps, checks the data, runs."""
+
+    def __init__(self, options: RunOptions) -> None:
+        if options.nproc < 1:
+            raise ValueError(f"--nproc must be at least 1, not {options.nproc}")
+        if not options.config.is_file():
+            raise FileNotFoundError(f"config {options.config} does not exist")
+        self.options = options
+        self.python = find_tzrec_python(options.tzrec_python)
+        self.run = RunFolder.for_config(options.config, options.outputs_dir)
+        self.summary = self._render()
+
+    # ---- config --------------------------------------------------------------------------------
+
+    def _render(self) -> ConfigSummary:
+        options = self.options
+        buckets = read_buckets(options.buckets) if options.buckets.exists() else {}
+        header = (
+            f"Rendered by the runner from {_shown(options.config)}: do not edit this copy, edit the source.\n"
+            f"`num_buckets: 0` fields were filled from {_shown(options.buckets)}; train_input_path, "
+            "eval_input_path and model_dir were set by the runner.\n"
+        )
+        fields = {
+            "train_input_path": tzrec_input_path(options.train_data),
+            "eval_input_path": tzrec_input_path(options.eval_data),
+            "model_dir": str(self.run.model_dir),
+        }
+        try:
+            summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header)
+        except ConfigError as error:
+            if not options.buckets.exists() and "num_buckets: 0" in str(error):
+                raise ConfigError(f"{error}\n  (the bucket-size file {_shown(options.buckets)} does not exist: "
+                                  "build the exports first, or pass --buckets)") from None
+            raise
+        check_supported(summary)
+        for missing in summary.missing_required:
+            log.debug("%s: required field %s is not set (tzrec tolerates it)", options.config, missing)
+        return summary
+
+    # ---- fingerprints and planning ---------------------------------------------------------------
+
+    def _data_stamp(self, path: Path) -> list[list[Any]]:
+        files = input_files(path)
+        return file_stamp(files) if files else [[str(path.absolute()), None, None]]
+
+    def fingerprint(self, step: str) -> dict[str, Any]:
+        options = self.options
+        if step == "train":
+            return {"config": config_hash(self.run.pipeline_config),
+                    "train_data": self._data_stamp(options.train_data), "seed": options.seed}
+        upstream = {"upstream": self.run.record_id(UPSTREAM[step])}
+        if step == "evaluate":
+            return {**upstream, "eval_data": self._data_stamp(options.eval_data)}
+        if step == "export":
+            return upstream
+        data = options.eval_data if step == "predict_eval" else options.predict_data
+        return {**upstream, "data": self._data_stamp(data)}
+
+    def plan(self, command: str) -> list[StepOutcome]:
+        chain, own = CHAINS[command], OWN_STEPS[command]
+        planned: list[StepOutcome] = []
+        running: set[str] = set()
+        for step in chain:
+            upstream = UPSTREAM[step]
+            if self.options.force and step in own:
+                outcome = StepOutcome(step, True, "--force")
+            elif upstream in running:
+                outcome = StepOutcome(step, True, f"{upstream} runs again")
+            else:
+                reusable, reason = self.run.reusable(step, self.fingerprint(step))
+                outcome = StepOutcome(step, not reusable, reason)
+            if outcome.ran:
+                running.add(step)
+            planned.append(outcome)
+        return planned
+
+    def datasets(self, steps: list[str]) -> list[DataSet]:
+        """The data sets the given steps read, merged per file (each checked once)."""
+        options = self.options
+        wanted: dict[tuple[str, Path], dict[str, Any]] = {}
+
+        def need(role: str, path: Path, label: bool = False, reserved: tuple[str, ...] = (),
+                 optional: tuple[str, ...] = ()) -> None:
+            entry = wanted.setdefault((role, path), {"label": False, "reserved": set(), "optional": set()})
+            entry["label"] |= label
+            entry["reserved"] |= set(reserved)
+            entry["optional"] |= set(optional)
+
+        for step in steps:
+            if step == "train":
+                need("train", options.train_data, label=True)
+                need("eval", options.eval_data, label=True)
+            elif step == "evaluate":
+                need("eval", options.eval_data, label=True)
+            elif step == "predict_eval":
+                need("eval", options.eval_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
+            elif step == "predict_predict":
+                need("predict", options.predict_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
+        return [DataSet(role, path, needs_label=e["label"], reserved=tuple(sorted(e["reserved"])),
+                        optional_reserved=tuple(sorted(e["optional"]))) for (role, path), e in wanted.items()]
+
+    # ---- running ---------------------------------------------------------------------------------
+
+    def execute(self, command: str) -> list[StepOutcome]:
+        planned = self.plan(command)
+        to_run = [outcome.step for outcome in planned if outcome.ran]
+        if to_run:
+            preflight(self.summary, self.datasets(to_run))
+            log.info("pre-flight check passed: %s against %s", _shown(self.options.config),
+                     ", ".join(_shown(d.path) for d in self.datasets(to_run)))
+        for outcome in planned:
+            if not outcome.ran:
+                outcome.record = self.run.read_record(outcome.step) or {}
+                owner = next(name for name, steps in OWN_STEPS.items() if outcome.step in steps)
+                log.info("%s: reusing the finished step in %s (%s; `%s --force` runs it again)", outcome.step,
+                         _shown(self.run.root), outcome.reason, owner)
+                continue
+            log.info("%s: running (%s)", outcome.step, outcome.reason)
+            for later in (outcome.step, *DOWNSTREAM[outcome.step]):
+                self.run.remove_outputs(later)
+            runners = {"train": self._run_train, "evaluate": self._run_evaluate, "export": self._run_export,
+                       "predict_eval": self._run_predict, "predict_predict": self._run_predict}
+            outcome.record = runners[outcome.step](outcome.step)
+        return planned
+
+    def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {SEED_ENV: str(self.options.seed), **(extra or {})}
+
+    def _finish(self, step: str, seconds: float, extra: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.run.outputs_present(step):
+            raise RuntimeError(f"tzrec {step} exited cleanly but its outputs are missing; see "
+                               f"{self.run.log_path(step)}")
+        self.run.write_record(step, self.fingerprint(step), seconds, extra)
+        return self.run.read_record(step) or {}
+
+    def _run_train(self, step: str) -> dict[str, Any]:
+        seconds = run_step(step, self.python, "tzrec.train_eval",
+                           ["--pipeline_config_path", str(self.run.pipeline_config)],
+                           nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
+                           env=self._env())
+        metrics = _last_json_line(self.run.model_dir / TRAIN_RESULT)
+        checkpoints = self.run.checkpoints()
+        log.info("train: eval metrics %s (checkpoint %s)", _metrics_text(metrics),
+                 checkpoints[-1].name if checkpoints else "?")
+        return self._finish(step, seconds, {"metrics": metrics, "nproc": self.options.nproc,
+                                            "metrics_on": str(self.options.eval_data.absolute()),
+                                            "checkpoint": checkpoints[-1].name if checkpoints else None})
+
+    def _run_evaluate(self, step: str) -> dict[str, Any]:
+        seconds = run_step(step, self.python, "tzrec.eval",
+                           ["--pipeline_config_path", str(self.run.trained_config),
+                            "--eval_input_path", tzrec_input_path(self.options.eval_data)],
+                           nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
+                           env=self._env())
+        metrics = _last_json_line(self.run.model_dir / EVAL_RESULT)
+        log.info("evaluate: %s on %s", _metrics_text(metrics), _shown(self.options.eval_data))
+        return self._finish(step, seconds, {"metrics": metrics})
+
+    def _run_export(self, step: str) -> dict[str, Any]:
+        seconds = run_step(step, self.python, "tzrec.export",
+                           ["--pipeline_config_path", str(self.run.trained_config),
+                            "--export_dir", str(self.run.export_dir)],
+                           nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
+                           env=self._env({"QUANT_EMB": "0"}))
+        log.info("export: %s", _shown(self.run.export_dir / "scripted_model.pt"))
+        return self._finish(step, seconds, {})
+
+    def _run_predict(self, step: str) -> dict[str, Any]:
+        data_set = step.removeprefix("predict_")
+        data = self.options.eval_data if data_set == "eval" else self.options.predict_data
+        files = input_files(data)
+        schema = pq.read_schema(files[0])
+        reserved = [*RESERVED_COLUMNS, *(c for c in OPTIONAL_RESERVED_COLUMNS if c in schema.names)]
+        output = self.run.predictions_dir(data_set)
+        seconds = run_step(step, self.python, "tzrec.predict",
+                           ["--scripted_model_path", str(self.run.export_dir),
+                            "--predict_input_path", tzrec_input_path(data),
+                            "--predict_output_path", str(output),
+                            "--reserved_columns", ",".join(reserved)],
+                           nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
+                           env=self._env())
+        written = self.run.prediction_files(data_set)
+        out_schema = pq.read_schema(written[0]) if written else None
+        missing = [c for c in ("probs", *reserved) if out_schema is None or c not in out_schema.names]
+        if missing:
+            raise RuntimeError(f"predictions in {output} lack the column(s) {', '.join(missing)}; "
+                               f"see {self.run.log_path(step)}")
+        rows_in = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
+        rows_out = sum(pq.ParquetFile(p).metadata.num_rows for p in written)
+        if rows_in != rows_out:
+            raise RuntimeError(f"predictions in {output} hold {rows_out:,} rows for {rows_in:,} input rows; "
+                               f"see {self.run.log_path(step)}")
+        schema_text = ", ".join(f"{f.name} {f.type}" for f in out_schema)
+        log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", _shown(output), schema_text)
+        return self._finish(step, seconds, {"rows": rows_out, "schema": schema_text,
+                                            "files": [p.name for p in written]})
+
+
+def _last_json_line(path: Path) -> dict[str, Any]:
+    try:
+        lines = [line for line in path.read_text().splitlines() if line.strip()]
+        return json.loads(lines[-1]) if lines else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _metrics_text(metrics: Mapping[str, Any]) -> str:
+    return " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()) or "(none)"
+
+
+def run_command(command: str, options: RunOptions) -> list[StepOutcome]:
+    """Run `command` (train, evaluate, export or predict) for one config; returns what each step did."""
+    if command not in CHAINS:
+        raise ValueError(f"unknown tzrec command {command}")
+    return Session(options).execute(command)

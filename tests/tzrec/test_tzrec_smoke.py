@@ -1,0 +1,69 @@
+"""The one real run, no mocks: tiny Parquet -> train (1 short epoch) -> export -> predict, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from runner.cli import main
+
+# The predictions' exact schema: the model outputs (tzrec sorts them), then the reserved columns in the
+# order the runner passes them (user_id, item_id, then cutoff_date and label where the input has them).
+EVAL_SCHEMA = pa.schema([("logits", pa.float32()), ("probs", pa.float32()), ("user_id", pa.int64()),
+                         ("item_id", pa.int64()), ("cutoff_date", pa.string()), ("label", pa.int32())])
+PREDICT_SCHEMA = pa.schema([f for f in EVAL_SCHEMA if f.name != "label"])
+
+
+def _args(command: str, config: Path, data: dict[str, Path], outputs: Path, *extra: str) -> list[str]:
+    return [command, "--config", str(config), "--train-data", str(data["train"]), "--eval-data", str(data["eval"]),
+            "--buckets", str(data["id_buckets"]), "--outputs", str(outputs), "--tzrec-python", *extra] + (
+        ["--predict-data", str(data["predict"])] if command == "predict" else [])
+
+
+@pytest.mark.tzrec
+def test_train_export_predict(tzrec_python: Path, tiny_data: dict[str, Path], deepfm_config: Path,
+                              tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    python = str(tzrec_python)
+    assert main(_args("predict", deepfm_config, tiny_data, outputs, python)) == 0
+
+    run = outputs / "deepfm_tiny"
+    rendered = (run / "pipeline.config").read_text()
+    settings = [line.strip() for line in rendered.splitlines() if not line.startswith("#")]
+    assert "num_buckets: 0" not in settings and "num_buckets: 60" in settings
+    assert f'train_input_path: "{tiny_data["train"]}"' in settings
+    model = run / "model"
+    assert list(model.glob("model.ckpt-*")) and list(model.glob("events.out.tfevents.*"))
+    train_result = json.loads((model / "train_eval_result_v2.txt").read_text().splitlines()[-1])
+    assert train_result["global_step"] > 0 and 0 <= train_result["auc"] <= 1
+    assert (run / "export" / "scripted_model.pt").is_file()
+    for step in ("train", "export", "predict_eval", "predict_predict"):
+        assert (run / "logs" / f"{step}.log").is_file() and (run / "logs" / f"{step}.done.json").is_file()
+
+    for data_set, schema in (("eval", EVAL_SCHEMA), ("predict", PREDICT_SCHEMA)):
+        predictions = pq.read_table(run / "predictions" / data_set)
+        assert predictions.schema.remove_metadata().equals(schema), predictions.schema
+        source = pq.read_table(tiny_data[data_set])
+        assert predictions.num_rows == source.num_rows
+        probs = predictions.column("probs")
+        assert pc.min(probs).as_py() >= 0 and pc.max(probs).as_py() <= 1
+        pairs = sorted(zip(predictions.column("user_id").to_pylist(), predictions.column("item_id").to_pylist(),
+                           strict=True))
+        assert pairs == sorted(zip(source.column("user_id").to_pylist(), source.column("item_id").to_pylist(),
+                                   strict=True))
+
+    # seeds are fixed: training again (another run folder) gives the same metrics
+    again = tmp_path / "again"
+    assert main(_args("train", deepfm_config, tiny_data, again, python)) == 0
+    second = json.loads((again / "deepfm_tiny" / "model" / "train_eval_result_v2.txt").read_text().splitlines()[-1])
+    assert second == train_result
+
+    # everything is finished: a second predict reuses every step (no tzrec process at all)
+    stamp = (run / "logs" / "predict_predict.done.json").read_text()
+    assert main(_args("predict", deepfm_config, tiny_data, outputs, python)) == 0
+    assert (run / "logs" / "predict_predict.done.json").read_text() == stamp
