@@ -1,0 +1,97 @@
+{#-
+    on-run-start (dbt_project.yml): stop before any model runs when a raw input is missing,
+    naming every expected path, or when the files cannot be read the way staging assumes.
+    Runs for the commands that read the raw files (run, build, test, retry); compile, docs
+    generate, seed and the others work without them. Skipped with --vars '{check_raw_files: false}'.
+    Returns no SQL.
+-#}
+
+{% macro tianchi_check_raw_files() %}
+    {%- set reads_raw_files = flags.WHICH in ['run', 'build', 'test', 'retry'] -%}
+    {%- if execute and var('check_raw_files') and reads_raw_files -%}
+        {%- do adapter.dispatch('tianchi_check_raw_files')() -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro default__tianchi_check_raw_files() %}
+    {{ tianchi_not_ported('tianchi_check_raw_files') }}
+{% endmacro %}
+
+
+{% macro duckdb__tianchi_check_raw_files() %}
+    {#- 1. Every expected path (or glob) matches at least one file. -#}
+    {%- set missing = [] -%}
+    {%- set found = {'behavior': [], 'item': []} -%}
+    {%- for kind in ['behavior', 'item'] -%}
+        {%- for pattern in tianchi_raw_files(kind) -%}
+            {%- set matches = run_query(
+                'select file from glob(' ~ tianchi_string_literal(pattern) ~ ') order by file'
+            ).columns[0].values() -%}
+            {%- if matches | length == 0 -%}
+                {%- do missing.append('  ' ~ kind ~ ' file: ' ~ pattern) -%}
+            {%- endif -%}
+            {%- for path in matches -%}
+                {%- do found[kind].append(path) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw input file(s) not found (relative paths start at the folder dbt runs in, "
+            ~ "the project root):\n" ~ (missing | join('\n')) ~ "\n"
+            ~ "Generate the default synthetic data with `python -m runner generate` (or `make run`), "
+            ~ "or point dbt at your files with --vars: edition (online|offline), raw_dir, "
+            ~ "behavior_files, item_files (a path, glob or list each), e.g. "
+            ~ "--vars '{edition: offline, raw_dir: /path/to/tianchi}'."
+        ) }}
+    {%- endif -%}
+
+    {#- 2. No file is read twice (a list naming it twice, overlapping globs): its lines would be
+           counted twice and numbered past its end. -#}
+    {%- for kind in ['behavior', 'item'] -%}
+        {%- set repeated = [] -%}
+        {%- for path in found[kind] if found[kind].count(path) > 1 and path not in repeated -%}
+            {%- do repeated.append(path) -%}
+        {%- endfor -%}
+        {%- if repeated -%}
+            {{ exceptions.raise_compiler_error(
+                "These " ~ kind ~ " files would be read more than once (named twice, or matched by "
+                ~ "two of the paths/globs in the vars): " ~ (repeated | join(', '))
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- 3. Line numbers come from row ids, which follow the files only with insertion order kept. -#}
+    {%- set keeps_order = run_query(
+        "select current_setting('preserve_insertion_order')"
+    ).columns[0].values()[0] -%}
+    {%- if keeps_order not in [true, 'true', 'True', 1] -%}
+        {{ exceptions.raise_compiler_error(
+            "DuckDB setting preserve_insertion_order is off; the raw line numbers of staging need "
+            ~ "it on (profiles.yml: settings: preserve_insertion_order: true)."
+        ) }}
+    {%- endif -%}
+
+    {#- 4. With a header expected, line 1 of each file must not be a data line (it would be
+           dropped as the header, silently). -#}
+    {%- for kind in ['behavior', 'item'] if tianchi_has_header(kind) -%}
+        {%- for path in found[kind] -%}
+            {%- set first_line = run_query(
+                "select raw_line from read_csv(" ~ tianchi_string_literal(path) ~ ", "
+                ~ "columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), "
+                ~ "quote='', escape='', header=false, auto_detect=false, "
+                ~ "encoding=" ~ tianchi_string_literal(var('raw_encoding')) ~ ") limit 1"
+            ).columns[0].values() -%}
+            {%- if first_line | length > 0 and first_line[0] is not none
+                and modules.re.match('^[0-9]+([^0-9A-Za-z_]|$)', first_line[0]) -%}
+                {{ exceptions.raise_compiler_error(
+                    kind ~ " files are read with a header line, but line 1 of " ~ path
+                    ~ " looks like data: '" ~ first_line[0] ~ "'. Set --vars '{" ~ kind
+                    ~ "_has_header: false}' (or raw_has_header) for files without a header."
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}

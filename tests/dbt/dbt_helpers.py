@@ -1,0 +1,111 @@
+"""Helpers for the dbt integration tests (tests/dbt/): dbt runs as a subprocess from the project root, on
+fixture files named through --vars, into a DuckDB file of its own under pytest's tmp_path.
+
+Paths in the vars are relative to the project root, where dbt runs: the real Tianchi rows are
+read in place at ../shared/data/real/ (never copied), the hand-made ones at tests/fixtures/dbt/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+REAL_DATA = "../shared/data/real"
+FIXTURES = "tests/fixtures/dbt"
+DBT = Path(sys.executable).with_name("dbt")
+DBT_TIMEOUT_S = 600
+
+
+def project_path(relative: str) -> Path:
+    """A path given to dbt (relative to the project root) as a path pytest can open."""
+    return (PROJECT_ROOT / relative).resolve()
+
+
+def file_lines(relative: str) -> list[str]:
+    """The file's lines as an editor numbers them (line n is item n - 1), without line ends."""
+    text = project_path(relative).read_bytes().decode("latin-1")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":  # a final line end does not start another line
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+@dataclass
+class DbtRun:
+    """One finished dbt command: its exit code, console output and run_results.json."""
+
+    args: list[str]
+    returncode: int
+    output: str
+    database: Path
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def result(self, name: str) -> dict[str, Any]:
+        """The run result of the node whose unique_id ends with `.name`."""
+        matches = [r for r in self.results if r["unique_id"].split(".")[-1] == name]
+        assert len(matches) == 1, f"{name}: {len(matches)} results in {[r['unique_id'] for r in self.results]}"
+        return matches[0]
+
+    def statuses(self) -> dict[str, str]:
+        return {r["unique_id"]: r["status"] for r in self.results}
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql, list(params)).fetchall()
+
+    def check(self) -> DbtRun:
+        """Fail the test with dbt's output when the command failed."""
+        assert self.returncode == 0, f"dbt {' '.join(self.args)} failed:\n{self.output[-6000:]}"
+        return self
+
+
+class DbtProject:
+    """Runs dbt commands against one DuckDB file in `workdir` (target/ and logs/ there too)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.database = workdir / "tianchi_test.duckdb"
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    def run(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtRun:
+        command = [
+            str(DBT),
+            *args,
+            "--target-path",
+            str(self.workdir / "target"),
+            "--log-path",
+            str(self.workdir / "logs"),
+        ]
+        if dbt_vars:
+            command += ["--vars", json.dumps(dict(dbt_vars))]
+        env = {
+            **os.environ,
+            "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+            "DBT_TARGET": "duckdb",
+            "TIANCHI_DUCKDB_PATH": str(self.database),
+            "DUCKDB_TEMP_DIR": str(self.workdir / "duckdb_tmp"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "NO_COLOR": "1",
+        }
+        results_file = self.workdir / "target" / "run_results.json"
+        results_file.unlink(missing_ok=True)
+        completed = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DBT_TIMEOUT_S,
+            check=False,
+        )
+        results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+        return DbtRun(command[1:], completed.returncode, completed.stdout + completed.stderr, self.database, results)
