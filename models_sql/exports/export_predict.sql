@@ -1,0 +1,24 @@
+{{ config(materialized='external', location=var('processed_dir') ~ '/predict.parquet') }}
+
+{#- The day to predict: cutoff predict_label_date - 1 (the last logged day) with every
+    candidate; no label exists. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+    where dataset = 'predict'
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=false, with_weight=false) }}
+
+    from samples
+
+)
+
+select * from final

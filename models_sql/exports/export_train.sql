@@ -1,0 +1,39 @@
+{{ config(materialized='external', location=var('processed_dir') ~ '/train.parquet') }}
+
+{#- Training samples: every training cutoff, users outside the validation split, all
+    positives and a seeded-hash share negative_keep_rate of the negatives. sample_weight is
+    1 / (the row's keep rate), so weighted statistics and calibrated scores are unbiased. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+    where dataset = 'train'
+
+),
+
+sampled as (
+
+    select
+        *,
+        case when label = 1 then 1.0 else 1.0 / {{ var('negative_keep_rate') }} end as sample_weight
+
+    from samples
+    where
+        label = 1
+        or {{ hash_fraction("cast(cutoff_date as varchar) || ':' || cast(user_id as varchar) || ':' || cast(item_id as varchar)", var('sampling_seed')) }}
+        < {{ var('negative_keep_rate') }}
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=true) }}
+
+    from sampled
+
+)
+
+select * from final
