@@ -21,3 +21,8 @@
 {% macro add_days(date_expression, days) -%}
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
 {%- endmacro %}
+
+{#- (main's helper names, for the merge) -#}
+{% macro tianchi_add_days(expression, days) -%}
+    cast({{ dbt.dateadd('day', days, expression) }} as date)
+{%- endmacro %}
