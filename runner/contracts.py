@@ -46,7 +46,9 @@ _FIXED = {
     "category_code": "Id feature: the item category's vocabulary code (0 = out of vocabulary).",
     "label_weekday_code": "Id feature: ISO weekday of the label day (1 Monday .. 7 Sunday).",
     "last_cart_hour_code": "Id feature: 1 + hour of day of the pair's last cart; 0 = never carted.",
-    "hist__item_code": "Sequence feature: the user's last distinct items before the cutoff, most recent first, ';'-joined codes.",
+    "hist__item_code": (
+        "Sequence feature: the user's last distinct items before the cutoff, most recent first, ';'-joined codes."
+    ),
     "hist__category_code": "Sequence feature: the categories of hist__item_code, aligned with it.",
     "is_sale_label_day": "1 when the label day is a sale day (var sale_dates).",
     "is_sale_cutoff_day": "1 when the cutoff day is a sale day.",
@@ -57,7 +59,9 @@ _FIXED = {
     "geo_prefix_match": "ln(1 + longest geohash prefix shared by a user location and an item location), 0 = none.",
     "ui_recency_rank": "ln(1 + rank of the item among the user's candidates by hours since the last event).",
     "ui_count_rank": "ln(1 + rank of the item among the user's candidates by actions over 3 days).",
-    "i_category_rank": "ln(1 + rank of the item among its category's candidate items by clicks over the longest window).",
+    "i_category_rank": (
+        "ln(1 + rank of the item among its category's candidate items by clicks over the longest window)."
+    ),
 }
 _ARROW_TO_SQL = {
     pa.int64(): "bigint",
@@ -88,7 +92,8 @@ def describe(column: str) -> str:
                 "960 hours when it never happened.")
     trend_match = re.fullmatch(r"(i|c)_click_trend", column)
     if trend_match:
-        return f"ln(1 + clicks of {_ENTITIES[trend_match.group(1)]} on the cutoff day over the mean day of the longest window)."
+        who = _ENTITIES[trend_match.group(1)]
+        return f"ln(1 + clicks of {who} on the cutoff day over the mean day of the longest window)."
     return f"ln(1 + {column})."
 
 
