@@ -33,7 +33,8 @@
 {#- The select list of an export. with_label / with_weight add those columns. -#}
 {% macro export_select_list(samples_relation, with_label, with_weight) -%}
     {%- set fixed = export_key_columns() + export_id_columns() + export_sequence_columns() + export_excluded_columns() -%}
-    cutoff_date,
+    -- tzrec reads no date type, even as a pass-through column: 'YYYY-MM-DD'
+    cast(cutoff_date as {{ api.Column.translate_type('string') }}) as cutoff_date,
     user_id,
     item_id,
     {%- if with_label %}

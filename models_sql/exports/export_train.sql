@@ -33,6 +33,8 @@ final as (
         {{ export_select_list(ref('samples'), with_label=true, with_weight=true) }}
 
     from sampled
+    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch
+    order by {{ hash_fraction("cast(cutoff_date as varchar) || ':' || cast(user_id as varchar) || ':' || cast(item_id as varchar)", var('sampling_seed') + 1) }}
 
 )
 
