@@ -29,6 +29,7 @@ run: setup  ## the main job on the default data: generate if missing, dbt build,
 	$(PY) -m runner run
 
 test: $(VENV)/.installed $(VENV_TZREC)/.installed  ## the whole test suite: lint, unit, dbt integration, tzrec smoke
+	mkdir -p data outputs
 	$(VENV)/bin/ruff check runner tests
 	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor
 	$(PY) -m pytest

@@ -26,6 +26,13 @@ user_item_daily as (
 
 ),
 
+cart_rule as (
+
+    select * from {{ ref('rule_cart_baseline') }}
+    where dataset = 'predict'
+
+),
+
 targets as (
 
     select * from {{ ref('calibration_targets') }}
@@ -73,7 +80,8 @@ label_buy_history as (
         label_buys.label_date,
         label_buys.user_id,
         label_buys.item_id,
-        {{ tianchi_days_between('history.event_date', 'label_buys.label_date') }} as days_before,
+        {{ tianchi_days_between('history.event_date', 'label_buys.label_date') }}
+            as days_before,
         history.carts
     from label_buys
     left join p_pair_days as history
@@ -239,6 +247,13 @@ computed_statistics as (
         next_day_conversion as value,
         carted_pairs as sample_size
     from cart_conversion
+    union all
+    -- only where the answer file of the predict day exists (generated data)
+    select
+        'cart_rule_f1_1219' as statistic,
+        f1 as value,
+        predicted_pairs as sample_size
+    from cart_rule
 
 ),
 

@@ -1,0 +1,74 @@
+{#- Building blocks of the window features. Every window is relative to a cutoff day: a
+    w-day window holds the days cutoff - w + 1 .. cutoff; "all" holds every day up to the
+    cutoff. Nothing after the cutoff is ever summed: rows are joined with
+    event_date <= cutoff_date before these run. -#}
+
+
+{% macro behaviour_measures() -%}
+    {{ return(['clicks', 'collects', 'carts', 'buys']) }}
+{%- endmacro %}
+
+{#- Whether a dated row falls in the w-day window ending on the cutoff day. -#}
+{% macro in_window(date_column, cutoff_column, window) -%}
+    {{ date_column }} > {{ tianchi_add_days(cutoff_column, -window) }}
+{%- endmacro %}
+
+{#- sum(measure) over each feature window and the whole history: <prefix>_<measure>_<w>d, <prefix>_<measure>_all. -#}
+{% macro windowed_sums(prefix, measures, date_column='event_date', cutoff_column='cutoff_date', windows=none, with_all=true) -%}
+    {%- set windows = var('feature_windows') if windows is none else windows -%}
+    {%- for window in windows %}
+        {%- for measure in measures %}
+    cast(sum(case when {{ in_window(date_column, cutoff_column, window) }} then {{ measure }} else 0 end) as bigint)
+        as {{ prefix }}_{{ measure }}_{{ window }}d,
+        {%- endfor %}
+    {%- endfor %}
+    {%- if with_all %}
+        {%- for measure in measures %}
+    cast(sum({{ measure }}) as bigint) as {{ prefix }}_{{ measure }}_all,
+        {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{#- count(distinct key) over each feature window: <prefix>_<name>_<w>d. -#}
+{% macro windowed_distinct(prefix, name, key, date_column='event_date', cutoff_column='cutoff_date', windows=none) -%}
+    {%- set windows = var('feature_windows') if windows is none else windows -%}
+    {%- for window in windows %}
+    count(distinct case when {{ in_window(date_column, cutoff_column, window) }} then {{ key }} end)
+        as {{ prefix }}_{{ name }}_{{ window }}d,
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Hours from an event in hour `hour_column` of day `date_column` to the end of the cutoff day
+    (an event at 23h on the cutoff day is 1 hour old). -#}
+{% macro hours_to_cutoff_end(date_column, hour_column, cutoff_column='cutoff_date') -%}
+    (24 * {{ dbt.datediff(date_column, cutoff_column, 'day') }} + 24 - {{ hour_column }})
+{%- endmacro %}
+
+{#- Fill for "hours since" when the event never happened: longer than any real gap. -#}
+{% macro never_hours() -%}
+    {{ return(24 * 40) }}
+{%- endmacro %}
+
+{#- A ratio smoothed so that rare entities do not get extreme values: a / (b + 1). -#}
+{% macro smoothed_ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / ({{ denominator }} + 1)
+{%- endmacro %}
+
+{#- A stable pseudo-random number in [0, 1) from a value and a seed (md5: the same on every
+    engine and every run), for user splits and negative sampling. -#}
+{% macro tianchi_hash_fraction(expression, seed) -%}
+    {{ return(adapter.dispatch('tianchi_hash_fraction', 'tianchi')(expression, seed)) }}
+{%- endmacro %}
+
+{% macro duckdb__tianchi_hash_fraction(expression, seed) -%}
+    (cast(('0x' || substr(md5(cast({{ expression }} as varchar) || ':{{ seed }}'), 1, 8)) as ubigint) / 4294967296.0)
+{%- endmacro %}
+
+{% macro spark__tianchi_hash_fraction(expression, seed) -%}
+    (cast(conv(substr(md5(concat(cast({{ expression }} as string), ':{{ seed }}')), 1, 8), 16, 10) as bigint) / 4294967296.0)
+{%- endmacro %}
+
+{#- The hour of an event counted from the first logged hour: orders events across days. -#}
+{% macro hour_slot(date_column, hour_column) -%}
+    (24 * {{ dbt.datediff(tianchi_date_literal(var('log_start_date')), date_column, 'day') }} + {{ hour_column }})
+{%- endmacro %}

@@ -1,0 +1,25 @@
+{%- set location = var('processed_dir') ~ '/eval.parquet' -%}
+{{ config(materialized='external', location=location, post_hook=tianchi_assert_export_not_empty(location)) }}
+
+{#- The eval day: cutoff eval_label_date - 1 with every candidate (no sampling),
+    labelled with the purchases of eval_label_date. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+    where dataset = 'eval'
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=false) }}
+
+    from samples
+
+)
+
+select * from final

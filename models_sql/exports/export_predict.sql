@@ -1,0 +1,25 @@
+{%- set location = var('processed_dir') ~ '/predict.parquet' -%}
+{{ config(materialized='external', location=location, post_hook=tianchi_assert_export_not_empty(location)) }}
+
+{#- The day to predict: cutoff predict_label_date - 1 (the last logged day) with every
+    candidate; no label exists. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+    where dataset = 'predict'
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=false, with_weight=false) }}
+
+    from samples
+
+)
+
+select * from final

@@ -1,0 +1,25 @@
+{%- set location = var('processed_dir') ~ '/validation.parquet' -%}
+{{ config(materialized='external', location=location, post_hook=tianchi_assert_export_not_empty(location)) }}
+
+{#- The validation users of the training cutoffs, every candidate (no sampling): for
+    tuning without touching the eval day. -#}
+
+with
+
+samples as (
+
+    select * from {{ ref('samples') }}
+    where dataset = 'validation'
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=false) }}
+
+    from samples
+
+)
+
+select * from final

@@ -1,0 +1,49 @@
+{#- One row per cutoff day the pipeline builds samples for: features see events up to the end
+    of cutoff_date, the label is "bought on label_date = cutoff_date + 1". -#}
+
+with
+
+label_days as (
+
+    {{ dbt.date_spine(
+        datepart="day",
+        start_date=tianchi_date_literal(var('train_label_start_date')),
+        end_date=tianchi_add_days(tianchi_date_literal(var('predict_label_date')), 1),
+    ) }}
+
+),
+
+assigned as (
+
+    select
+        cast(date_day as date) as label_date,
+        case
+            when
+                cast(date_day as date)
+                between {{ tianchi_date_literal(var('train_label_start_date')) }}
+                and {{ tianchi_date_literal(var('train_label_end_date')) }}
+                then 'train'
+            when cast(date_day as date) = {{ tianchi_date_literal(var('eval_label_date')) }} then 'eval'
+            when cast(date_day as date) = {{ tianchi_date_literal(var('predict_label_date')) }} then 'predict'
+        end as dataset
+
+    from label_days
+
+),
+
+final as (
+
+    select
+        {{ tianchi_add_days('label_date', -1) }} as cutoff_date,
+        label_date,
+        dataset,
+        {{ tianchi_iso_weekday('label_date') }} as label_weekday,
+        label_date in {{ tianchi_date_list_var('sale_dates') }} as is_sale_label_day,
+        {{ tianchi_add_days('label_date', -1) }} in {{ tianchi_date_list_var('sale_dates') }} as is_sale_cutoff_day
+
+    from assigned
+    where dataset is not null
+
+)
+
+select * from final

@@ -1,0 +1,101 @@
+{#- User features for each (cutoff, user) that has candidates: behaviour on all items and on
+    P items over the feature windows, activity, breadth, conversion and recency. -#}
+
+with
+
+candidate_users as (
+
+    select distinct
+        cutoff_date,
+        user_id
+
+    from {{ ref('int_pair_candidates') }}
+
+),
+
+pair_days as (
+
+    select * from {{ ref('int_user_item_daily') }}
+
+),
+
+user_days as (
+
+    select
+        event_date,
+        user_id,
+        sum(clicks) as clicks,
+        sum(collects) as collects,
+        sum(carts) as carts,
+        sum(buys) as buys,
+        sum(case when is_p_item then clicks else 0 end) as p_clicks,
+        sum(case when is_p_item then carts else 0 end) as p_carts,
+        sum(case when is_p_item then buys else 0 end) as p_buys,
+        1 as active_days,
+        max(last_event_hour) as last_event_hour
+
+    from pair_days
+    group by 1, 2
+
+),
+
+windowed_counts as (
+
+    select
+        candidate_users.cutoff_date,
+        candidate_users.user_id,
+        {{ windowed_sums('u', behaviour_measures() + ['active_days']) }}
+        {{ windowed_sums('u', ['p_clicks', 'p_carts', 'p_buys']) }}
+        min({{ hours_to_cutoff_end('user_days.event_date', 'user_days.last_event_hour') }})
+            as u_hours_since_last_event
+
+    from candidate_users
+    inner join user_days
+        on
+            candidate_users.user_id = user_days.user_id
+            and candidate_users.cutoff_date >= user_days.event_date
+    group by 1, 2
+
+),
+
+windowed_breadth as (
+
+    select
+        candidate_users.cutoff_date,
+        candidate_users.user_id,
+        {{ windowed_distinct('u', 'items', 'pair_days.item_id') }}
+        {{ windowed_distinct('u', 'categories', 'pair_days.item_category') }}
+        count(*) as u_pair_days_recent
+
+    from candidate_users
+    inner join pair_days
+        on
+            candidate_users.user_id = pair_days.user_id
+            and candidate_users.cutoff_date >= pair_days.event_date
+            and {{ in_window('pair_days.event_date', 'candidate_users.cutoff_date', var('feature_windows') | max) }}
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        windowed_counts.*,
+        {%- for window in var('feature_windows') %}
+            windowed_breadth.u_items_{{ window }}d,
+            windowed_breadth.u_categories_{{ window }}d,
+        {%- endfor %}
+        {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_clicks_all') }} as u_buy_per_click_all,
+        {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_carts_all') }} as u_buy_per_cart_all,
+        {{ smoothed_ratio('windowed_counts.u_p_buys_all', 'windowed_counts.u_p_clicks_all') }}
+            as u_p_buy_per_click_all
+
+    from windowed_counts
+    inner join windowed_breadth
+        on
+            windowed_counts.cutoff_date = windowed_breadth.cutoff_date
+            and windowed_counts.user_id = windowed_breadth.user_id
+
+)
+
+select * from final

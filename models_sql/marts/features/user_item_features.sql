@@ -1,0 +1,101 @@
+{#- (user, item) features for each candidate: behaviour on the pair over the feature windows,
+    open carts and collects, recency of each behaviour and the hour of the last cart. -#}
+
+with
+
+candidates as (
+
+    select
+        cutoff_date,
+        user_id,
+        item_id
+
+    from {{ ref('int_pair_candidates') }}
+
+),
+
+pair_days as (
+
+    select * from {{ ref('int_user_item_daily') }}
+
+),
+
+history as (
+
+    select
+        candidates.cutoff_date,
+        candidates.user_id,
+        candidates.item_id,
+        pair_days.event_date,
+        pair_days.clicks,
+        pair_days.collects,
+        pair_days.carts,
+        pair_days.buys,
+        pair_days.last_event_hour,
+        pair_days.last_click_hour,
+        pair_days.last_collect_hour,
+        pair_days.last_cart_hour,
+        pair_days.last_buy_hour
+
+    from candidates
+    inner join pair_days
+        on
+            candidates.user_id = pair_days.user_id
+            and candidates.item_id = pair_days.item_id
+            and candidates.cutoff_date >= pair_days.event_date
+
+),
+
+windowed as (
+
+    select
+        cutoff_date,
+        user_id,
+        item_id,
+        {{ windowed_sums('ui', behaviour_measures()) }}
+        count(*) as ui_active_days_all,
+        {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
+            min({{ hours_to_cutoff_end('event_date', 'last_' ~ behaviour ~ '_hour') }})
+                as ui_hours_since_last_{{ behaviour }},
+        {%- endfor %}
+        max({{ hour_slot('event_date', 'last_cart_hour') }}) as last_cart_slot,
+        max({{ hour_slot('event_date', 'last_collect_hour') }}) as last_collect_slot,
+        max({{ hour_slot('event_date', 'last_buy_hour') }}) as last_buy_slot
+
+    from history
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        cutoff_date,
+        user_id,
+        item_id,
+        {%- for window in var('feature_windows') %}
+            {%- for measure in behaviour_measures() %}
+                ui_{{ measure }}_{{ window }}d,
+            {%- endfor %}
+        {%- endfor %}
+        {%- for measure in behaviour_measures() %}
+            ui_{{ measure }}_all,
+        {%- endfor %}
+        ui_active_days_all,
+        {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
+            coalesce(ui_hours_since_last_{{ behaviour }}, {{ never_hours() }}) as ui_hours_since_last_{{ behaviour }},
+        {%- endfor %}
+        -- -1: never carted
+        coalesce(last_cart_slot % 24, -1) as ui_last_cart_hour,
+        case
+            when last_cart_slot > coalesce(last_buy_slot, -1) then 1 else 0
+        end as ui_carted_not_bought,
+        case
+            when last_collect_slot > coalesce(last_buy_slot, -1) then 1 else 0
+        end as ui_collected_not_bought
+
+    from windowed
+
+)
+
+select * from final

@@ -1,0 +1,23 @@
+{#- The true (user, P item) purchases of predict_label_date, where an answer file exists
+    (generated data); empty otherwise. Only evaluation models read it. -#}
+
+with
+
+answers as (
+
+    select * from {{ tianchi_answers_relation() }}
+
+),
+
+final as (
+
+    select distinct
+        {{ tianchi_date_literal(var('predict_label_date')) }} as label_date,
+        user_id,
+        item_id
+
+    from answers
+
+)
+
+select * from final

@@ -1,0 +1,135 @@
+"""`dbt build` of the whole project on a small generated month: calibration, features, exports.
+
+2,000 users (a tenth of the default scale) keep the build to seconds; statistics that do not
+depend on the scale are checked against the real bands (with a margin for the smaller sample),
+the one count that does (P pairs bought per day) after scaling it to 20,000 users.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from dbt_helpers import PROJECT_ROOT, DbtProject, DbtRun
+
+from runner.synthetic import generate
+
+USERS = 2_000
+SCALE_TO_DEFAULT = 20_000 / USERS
+# Scale-free statistics: band widened by this much on each side for a 2,000-user sample.
+MARGIN = {
+    "p_buys_carted_day_before_share": 0.03,
+    "p_buys_touched_day_before_share": 0.04,
+    "p_buys_touched_before_share": 0.05,
+    "cart_not_bought_next_day_conversion": 0.015,
+    "sale_peak_p_pairs_bought_ratio": 0.8,
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated_raw")
+    generate(out, n_users=USERS, seed=11, progress=False)
+    return out
+
+
+def _vars(raw: Path, processed: Path, **extra: object) -> dict[str, object]:
+    return {
+        "raw_dir": str(raw),
+        "processed_dir": str(processed),
+        "answers_path": str(raw / "answers" / "answers_20141219.txt"),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def built(dbt_project, generated: Path) -> tuple[DbtRun, Path]:
+    project: DbtProject = dbt_project("generated")
+    processed = project.workdir / "processed"
+    processed.mkdir()
+    return project.run("build", dbt_vars=_vars(generated, processed)).check(), processed
+
+
+def test_every_model_and_test_passes(built: tuple[DbtRun, Path]) -> None:
+    run, _ = built
+    bad = {node: status for node, status in run.statuses().items() if status not in ("success", "pass")}
+    assert not bad, bad
+    assert any(node.startswith("unit_test.") for node in run.statuses()), "the leakage unit tests ran"
+
+
+def test_calibration_at_small_scale(built: tuple[DbtRun, Path]) -> None:
+    run, _ = built
+    rows = run.query("select statistic, value, band_low, band_high from profile__calibration")
+    checked = 0
+    for statistic, value, low, high in rows:
+        if low is None or value is None:
+            continue
+        if statistic == "p_pairs_bought_per_normal_day":
+            value *= SCALE_TO_DEFAULT
+        margin = MARGIN.get(statistic, 0.0)
+        assert low - margin <= value <= high + margin, f"{statistic} = {value:.4f} outside [{low}, {high}] ± {margin}"
+        checked += 1
+    assert checked >= 12
+
+
+def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> None:
+    _, processed = built
+    contract = yaml.safe_load((PROJECT_ROOT / "models_sql/exports/_exports__models.yml").read_text())
+    documented = {model["name"]: [c["name"] for c in model["columns"]] for model in contract["models"]}
+    buckets = pq.read_table(processed / "id_buckets.parquet").to_pydict()
+    size = dict(zip(buckets["feature_name"], buckets["num_buckets"], strict=True))
+    for name in ("train", "validation", "eval", "predict"):
+        table = pq.read_table(processed / f"{name}.parquet")
+        assert table.column_names == documented[f"export_{name}"], name
+        assert table.num_rows > 0
+        assert table.schema.field("cutoff_date").type == "string", "tzrec reads no date type"
+        for column in ("user_code", "item_code", "category_code"):
+            values = table.column(column)
+            assert pc.min(values).as_py() >= 0 and pc.max(values).as_py() < size[column], (name, column)
+        if name != "predict":
+            labels = set(table.column("label").to_pylist())
+            assert labels <= {0, 1}
+    train = pq.read_table(processed / "train.parquet")
+    assert set(train.column("label").to_pylist()) == {0, 1}
+    # negatives are sampled, positives all kept: weights are 1 for positives, 1 / rate otherwise
+    weights = dict(zip(train.column("label").to_pylist(), train.column("sample_weight").to_pylist(), strict=True))
+    assert weights[1] == 1.0 and weights[0] > 1.0
+    eval_dates = set(pq.read_table(processed / "eval.parquet").column("cutoff_date").to_pylist())
+    assert eval_dates == {"2014-12-17"}
+    assert set(pq.read_table(processed / "predict.parquet").column("cutoff_date").to_pylist()) == {"2014-12-18"}
+    assert "label" not in pq.read_schema(processed / "predict.parquet").names
+
+
+def test_training_stops_before_the_eval_day_and_validation_users_are_held_out(built: tuple[DbtRun, Path]) -> None:
+    _, processed = built
+    train_dates = set(pq.read_table(processed / "train.parquet").column("cutoff_date").to_pylist())
+    assert max(train_dates) == "2014-12-16", "the last training cutoff's labels are 12-17, before the eval day"
+    validation_users = set(pq.read_table(processed / "validation.parquet").column("user_id").to_pylist())
+    train_users = set(pq.read_table(processed / "train.parquet").column("user_id").to_pylist())
+    assert validation_users and not validation_users & train_users
+
+
+def test_rule_baseline_and_candidate_recall(built: tuple[DbtRun, Path]) -> None:
+    run, _ = built
+    rule = dict(run.query("select dataset, f1 from rule_cart_baseline"))
+    assert set(rule) == {"eval", "predict"}, "12-19 is scored where the generated answers exist"
+    assert all(0 < f1 < 0.3 for f1 in rule.values())
+    recall = run.query("select min(candidate_recall), max(candidate_recall), count(*) from candidate_recall")[0]
+    assert 0.1 < recall[0] <= recall[1] < 0.8 and recall[2] == 25
+
+
+def test_an_empty_export_fails_the_build(dbt_project, generated: Path) -> None:
+    """dbt-duckdb writes one all-null row for an empty external model, and its view then shows no
+    row at all: the export's post-hook reads the file and fails the model, so the build stops
+    instead of handing that row to training. A zero-day candidate lookback empties every export."""
+    project: DbtProject = dbt_project("empty_exports")
+    processed = project.workdir / "processed"
+    processed.mkdir()
+    dbt_vars = _vars(generated, processed, candidate_lookback_days=0)
+    run = project.run("run", "--select", "+export_eval", dbt_vars=dbt_vars)
+    assert run.returncode != 0
+    assert run.result("export_eval")["status"] == "error"
+    assert "is empty" in run.output and "eval.parquet" in run.output
