@@ -1,0 +1,165 @@
+"""The reference model: LightGBM on the same exports, scored through the same dbt evaluation.
+
+What strong public solutions of this competition did (gradient-boosted trees on sliding-window
+features) on exactly the columns the tzrec models read. Trees need no ln(1 + x) and no
+embeddings, so the id codes and sequence strings are left out; everything else is used as is.
+It writes its predictions in the layout of a tzrec run (outputs/<name>/predictions/{eval,
+predict}/part-0.parquet with logits, probs and the reserved columns), so `score` and `submit`
+treat both the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR
+
+log = logging.getLogger(__name__)
+
+NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "sample_weight"}
+ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: trees memorise them
+RESERVED = ["user_id", "item_id", "cutoff_date"]
+
+
+@dataclass
+class GbdtParams:
+    """LightGBM settings; `extra` passes any other LightGBM parameter through."""
+
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_data_in_leaf: int = 100
+    feature_fraction: float = 0.8
+    bagging_fraction: float = 0.8
+    bagging_freq: int = 1
+    lambda_l2: float = 1.0
+    max_rounds: int = 1000
+    early_stopping_rounds: int = 50
+    seed: int = 20141219
+    threads: int = 2
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def lightgbm(self) -> dict[str, object]:
+        return {
+            "objective": "binary",
+            "metric": ["auc", "binary_logloss"],
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq,
+            "lambda_l2": self.lambda_l2,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": self.threads,
+            "verbosity": -1,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class GbdtRun:
+    run_dir: Path
+    best_round: int
+    validation_auc: float
+    train_seconds: float
+    peak_rss_gb: float
+    features: int
+
+
+def feature_columns(schema: pa.Schema) -> list[str]:
+    return [
+        f.name for f in schema
+        if f.name not in NOT_FEATURES and f.name not in ID_CODES and not pa.types.is_string(f.type)
+    ]
+
+
+def _matrix(path: Path, features: list[str]) -> tuple[np.ndarray, pa.Table]:
+    table = pq.read_table(path)
+    missing = [name for name in features if name not in table.column_names]
+    if missing:
+        raise ValueError(f"{path} lacks the feature columns {missing}: rebuild the exports (`python -m runner build`)")
+    matrix = np.column_stack([table.column(name).to_numpy().astype(np.float32) for name in features])
+    return matrix, table
+
+
+def _write_predictions(folder: Path, table: pa.Table, probs: np.ndarray) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    clipped = np.clip(probs, 1e-7, 1 - 1e-7)
+    columns = {
+        "logits": pa.array(np.log(clipped / (1 - clipped)).astype(np.float32)),
+        "probs": pa.array(probs.astype(np.float32)),
+        **{name: table.column(name) for name in RESERVED},
+    }
+    if "label" in table.column_names:
+        columns["label"] = table.column("label")
+    path = folder / "part-0.parquet"
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def train_gbdt(
+    name: str = "gbdt_v1",
+    params: GbdtParams | None = None,
+    processed_dir: Path = PROCESSED_DIR,
+    outputs_dir: Path = OUTPUTS_DIR,
+) -> GbdtRun:
+    """Train on train.parquet, stop early on validation.parquet (held-out users of the training
+    days, never the eval day), then predict eval.parquet and predict.parquet."""
+    params = params or GbdtParams()
+    run_dir = outputs_dir / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    features = feature_columns(pq.read_schema(processed_dir / "train.parquet"))
+    log.info("gbdt %s: %d features from %s", name, len(features), processed_dir)
+
+    started = time.perf_counter()
+    x_train, train = _matrix(processed_dir / "train.parquet", features)
+    x_valid, valid = _matrix(processed_dir / "validation.parquet", features)
+    train_set = lgb.Dataset(x_train, label=train.column("label").to_numpy(), feature_name=features)
+    valid_set = lgb.Dataset(x_valid, label=valid.column("label").to_numpy(), reference=train_set)
+    booster = lgb.train(
+        params.lightgbm(),
+        train_set,
+        num_boost_round=params.max_rounds,
+        valid_sets=[valid_set],
+        valid_names=["validation"],
+        callbacks=[lgb.early_stopping(params.early_stopping_rounds, first_metric_only=True, verbose=False),
+                   lgb.log_evaluation(100)],
+    )
+    train_seconds = time.perf_counter() - started
+    best_round = int(booster.best_iteration or booster.current_iteration())
+    validation_auc = float(booster.best_score["validation"]["auc"])
+    log.info("gbdt %s: best round %d, validation AUC %.4f, %.1f s", name, best_round, validation_auc, train_seconds)
+
+    booster.save_model(str(run_dir / "model.txt"), num_iteration=best_round)
+    importance = sorted(
+        zip(features, booster.feature_importance("gain", iteration=best_round), strict=True), key=lambda kv: -kv[1]
+    )
+    (run_dir / "feature_importance.csv").write_text(
+        "feature,gain\n" + "".join(f"{feature},{gain:.3f}\n" for feature, gain in importance)
+    )
+    for split in ("eval", "predict"):
+        matrix, table = _matrix(processed_dir / f"{split}.parquet", features)
+        path = _write_predictions(run_dir / "predictions" / split, table,
+                                  booster.predict(matrix, num_iteration=best_round))
+        log.info("gbdt %s: %s predictions -> %s", name, split, path)
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    result = GbdtRun(run_dir=run_dir, best_round=best_round, validation_auc=validation_auc,
+                     train_seconds=train_seconds, peak_rss_gb=peak, features=len(features))
+    (run_dir / "run.json").write_text(json.dumps(
+        {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}, "params": asdict(params)},
+        indent=2,
+    ))
+    return result
