@@ -49,7 +49,6 @@ def _vars(raw: Path, processed: Path, **extra: object) -> dict[str, object]:
 def built(dbt_project, generated: Path) -> tuple[DbtRun, Path]:
     project: DbtProject = dbt_project("generated")
     processed = project.workdir / "processed"
-    processed.mkdir()
     return project.run("build", dbt_vars=_vars(generated, processed)).check(), processed
 
 
@@ -127,7 +126,6 @@ def test_an_empty_export_fails_the_build(dbt_project, generated: Path) -> None:
     instead of handing that row to training. A zero-day candidate lookback empties every export."""
     project: DbtProject = dbt_project("empty_exports")
     processed = project.workdir / "processed"
-    processed.mkdir()
     dbt_vars = _vars(generated, processed, candidate_lookback_days=0)
     run = project.run("run", "--select", "+export_eval", dbt_vars=dbt_vars)
     assert run.returncode != 0
