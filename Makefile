@@ -25,7 +25,7 @@ $(VENV_TZREC)/.installed: requirements/tzrec.txt requirements/tzrec-nodeps.txt r
 
 setup: $(VENV)/.installed $(VENV_TZREC)/.installed  ## create both environments
 
-run: setup  ## the main job on the default data: generate if missing, dbt build, profile, oracle
+run: setup  ## the main job: data (generated if missing), dbt build, train, predict, score, submit
 	$(PY) -m runner run
 
 test: $(VENV)/.installed $(VENV_TZREC)/.installed  ## the whole test suite: lint, unit, dbt integration, tzrec smoke

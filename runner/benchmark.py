@@ -40,7 +40,9 @@ def _count_rows(raw_dir: Path) -> int:
     import duckdb
 
     pattern = str(raw_dir / "tianchi_fresh_comp_train_user_online_part*.txt")
-    return int(duckdb.sql(f"select count(*) from read_csv('{pattern}', delim='\t', header=false)").fetchone()[0])
+    with duckdb.connect() as connection:
+        query = f"select count(*) from read_csv('{pattern}', delim='\t', header=false)"
+        return int(connection.execute(query).fetchone()[0])
 
 
 def _measure_child(command: list[str], env: dict[str, str]) -> tuple[float, float]:

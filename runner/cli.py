@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from runner.paths import DOCS_DIR, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
 
 log = logging.getLogger("runner")
+
+# The experiments log (runner.experiments.EXPERIMENTS_CSV; not imported here so that --help stays instant).
+EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 
 DESCRIPTION = """\
 Tianchi mobile recommendation pipeline: synthetic data, dbt on DuckDB, and TorchEasyRec.
@@ -20,7 +25,11 @@ Typical use, from the project root:
   python -m runner build               # dbt build: staging, profile and every data test
   python -m runner profile             # the data profile beside the real statistics
   python -m runner oracle              # the best F1 any model could expect on 12-19
-  python -m runner run                 # all of the above, generating data only if missing
+  python -m runner run                 # the main job: data, dbt build, train, predict, score, submit
+
+One model run, from its predictions (tzrec or any model writing the same layout):
+  python -m runner score  --run outputs/production_din_v1   # F1 scans, operating point, leaderboard, plot, log
+  python -m runner submit --run outputs/production_din_v1   # outputs/submission_din_v1.tsv
 
 TorchEasyRec models, one config at a time (each step reuses the finished steps before it):
   python -m runner train    --config configs/staging/stage2_deepfm_v1.config
@@ -116,14 +125,96 @@ def _add_oracle(commands: argparse._SubParsersAction) -> None:
 def _add_run(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "run",
-        help="the main job: data (generated if missing) -> dbt build -> profile",
-        description="Generates the default data when data/raw/ has none, builds everything with dbt, "
-        "and prints the profile and the oracle bound.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="the main job: data -> dbt build -> train -> export -> predict -> score -> submit",
+        description=(
+            "Everything from the raw files to a checked submission, each stage reusing what is already done:\n"
+            "  1. data      the raw files in --raw-dir, generated (the default synthetic month) when missing\n"
+            "  2. build     `dbt build`: staging, features, exports, data and unit tests\n"
+            "  3. profile   the data profile beside the real statistics\n"
+            "  4. train     the production tzrec config (--config), evaluated on the validation users "
+            "(data/processed/validation.parquet), never on the eval day\n"
+            "  5. export    the TorchScript model\n"
+            "  6. predict   the eval day (data/processed/eval.parquet) and the predict day\n"
+            "  7. score     F1 scans on the eval day, the operating point, the 12-19 leaderboard where answers "
+            "exist; the plot and a docs/experiments.csv row (see `score --help`)\n"
+            "  8. submit    outputs/submission_<model>_<version>.tsv, format-checked\n"
+            "A summary ends the run: the eval-day F1 and operating point, the leaderboard F1 beside the cart rule "
+            "and the oracle bound, the files written and the time of each stage. A finished training, export or "
+            "prediction on the same inputs is reused (`python -m runner train --config ... --force` retrains)."
+        ),
+        formatter_class=_RawStepHelpFormatter,
     )
     parser.add_argument("--users", type=int, default=20_000, help="users to generate when data is missing")
     parser.add_argument("--seed", type=int, default=20141219, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="tzrec config to train (default: the one config in configs/production/)")
+    parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
+    parser.add_argument("--tzrec-python", default=None,
+                        help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
+                        ".venv-tzrec/bin/python)")
+    parser.add_argument("--experiments", type=Path, default=EXPERIMENTS_CSV,
+                        help="experiments log the score appends to")
+
+
+def _add_run_selection(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run", type=Path, help="the run folder, e.g. outputs/production_din_v1 or outputs/gbdt_v1")
+    which.add_argument("--config", type=Path, help="a tzrec config: its run folder is outputs/<config stem>/")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
+                        help="folder holding the run folders (with --config)")
+
+
+def _add_score(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "score",
+        help="score a run's predictions: F1 scans, operating point, leaderboard, plot, experiments row",
+        description=(
+            "Score one model run from its predictions, <run>/predictions/eval/*.parquet and "
+            "<run>/predictions/predict/*.parquet (columns probs, user_id, item_id, cutoff_date, and label for "
+            "eval: what `predict` writes, and what any other model must write).\n\n"
+            "Runs the dbt scoring models (models_sql/evaluation/scoring, `dbt build --select tag:scoring` with "
+            "var predictions_dir) into the project's DuckDB file, after the main `build`:\n"
+            "  - on the eval day, precision, recall, F1 and pairs for a grid of probability thresholds and of "
+            "top-K sizes, after a per-user cap, against every purchase of the day (a purchase outside the "
+            "candidates is a miss: the competition's F1);\n"
+            "  - the operating point, the best F1 of the eval day, carried to the predict day by var "
+            "operating_point_rule (top_k_share: the same share of the day's scored pairs; threshold: the same "
+            "probability); the predict day is never looked at to choose;\n"
+            "  - the submission at that point, and the leaderboard: that submission against the 12-19 answers "
+            "where they exist (generated data).\n"
+            "Grids, cap and rule are dbt vars (dbt_project.yml: score_*, operating_point_rule).\n\n"
+            "Prints the F1 table (best threshold, best top-K, the seed plan's settings, the chosen point, the cart "
+            "rule; on 12-19 the submission, the cart rule and the oracle bound where answers exist), writes "
+            "<run>/f1_scan.png and appends a row to the experiments log. A run outside tzrec may describe itself "
+            "there with <run>/run_info.json (keys stage, model, features, params, notes, auc, train_seconds)."
+        ),
+        formatter_class=_RawStepHelpFormatter,
+    )
+    _add_run_selection(parser)
+    parser.add_argument("--raw-dir", type=Path, default=RAW_DIR,
+                        help="folder of the raw files; its answers/ gives the oracle bound")
+    parser.add_argument("--experiments", type=Path, default=EXPERIMENTS_CSV, help="experiments log to append to")
+    parser.add_argument("--notes", default=None, help="free text for the notes column of the experiments log")
+
+
+def _add_submit(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "submit",
+        help="write a scored run's submission TSV (outputs/submission_<model>_<version>.tsv)",
+        description=(
+            "Write the dbt `submission` model of a run as the competition's file: user_id<TAB>item_id, no header, "
+            "no duplicate pair, every item in P. The file is read back and checked; a breach stops with the lines at "
+            "fault. The run is scored first (as `score` does, without the table, plot or log) unless the database "
+            "already holds its scoring, newer than its prediction files. The name comes from the run name "
+            "<stage>_<model>_<version>: outputs/production_din_v1 gives submission_din_v1.tsv beside the run folder."
+        ),
+        formatter_class=_StepHelpFormatter,
+    )
+    _add_run_selection(parser)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the file to write (default: <run folder's parent>/submission_<model>_<version>.tsv)")
+    parser.add_argument("--rescore", action="store_true", help="score the run again even if the database holds it")
 
 
 class _StepHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -138,6 +229,22 @@ class _StepHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
             except ValueError:
                 pass
         return super()._get_help_string(action)
+
+
+class _RawStepHelpFormatter(_StepHelpFormatter):
+    """_StepHelpFormatter that keeps the description's lines and indents, wrapping a long line under itself
+    (a list item "  - text" or "  1. name  text" wraps under its text)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for line in text.splitlines():
+            if not line.strip():
+                lines.append("")
+                continue
+            lead = re.match(r"^(\s*\d+\.\s+\S+\s+|\s*- |\s*)", line)[0]
+            lines.append(textwrap.fill(line[len(lead):], width, initial_indent=indent + lead,
+                                       subsequent_indent=indent + " " * len(lead)))
+        return "\n".join(lines)
 
 
 def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
@@ -183,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
+    for add in (_add_score, _add_submit):
+        add(commands)
     return parser
 
 

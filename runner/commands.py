@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runner.dbt import run_dbt
-from runner.paths import PROJECT_ROOT
+from runner.paths import PROJECT_ROOT, shown
+
+if TYPE_CHECKING:
+    from runner.scoring import ScoreReport
+    from runner.submission import SubmissionFile
 
 log = logging.getLogger("runner")
 
@@ -63,7 +69,7 @@ def oracle(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def _ensure_data(args: argparse.Namespace) -> None:
     from runner.synthetic.writer import EDITIONS
 
     edition = EDITIONS["online"]
@@ -74,10 +80,75 @@ def run(args: argparse.Namespace) -> int:
                                     no_progress=False))
     else:
         log.info("using the raw data already in %s", args.raw_dir)
-    build(argparse.Namespace(edition="online", raw_dir=args.raw_dir, select=None))
-    profile(args)
-    if (args.raw_dir / "answers").exists():
-        oracle(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The main job; runner.main_job has the stages and the summary."""
+    from runner.main_job import MainJob
+
+    job = MainJob(config=args.config, raw_dir=args.raw_dir, nproc=args.nproc, tzrec_python=args.tzrec_python,
+                  experiments=args.experiments)
+    job.stage("data", lambda: _ensure_data(args))
+    job.stage("dbt build", lambda: build(argparse.Namespace(edition="online", raw_dir=args.raw_dir, select=None)))
+    job.stage("profile", lambda: profile(args))
+    job.run_model()
+    print(job.summary())
+    return 0
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    """What `score` produced for one run."""
+
+    report: ScoreReport
+    plot: Path
+    experiments: Path
+
+
+def score_and_record(run_dir: Path, raw_dir: Path, experiments: Path, notes: str = "") -> ScoreOutcome:
+    """`score`: the dbt scoring models, the F1 table on screen, the plot and the experiments row."""
+    from runner.experiments import append_experiment, describe_run, experiment_row
+    from runner.score_plot import plot_scan
+    from runner.scoring import format_report, score_run
+
+    report = score_run(run_dir, raw_dir)
+    print(format_report(report))
+    plot = plot_scan(report)
+    row = experiment_row(report, describe_run(run_dir), notes=notes)
+    append_experiment(row, experiments)
+    log.info("score: plot %s; row appended to %s (%s)", shown(plot), shown(experiments), row["operating_point"])
+    return ScoreOutcome(report=report, plot=plot, experiments=experiments)
+
+
+def score(args: argparse.Namespace) -> int:
+    from runner.scoring import run_dir_for
+
+    score_and_record(run_dir_for(args.run, args.config, args.outputs), args.raw_dir, args.experiments,
+                     args.notes or "")
+    return 0
+
+
+def submit_run(run_dir: Path, out: Path | None = None, rescore: bool = False) -> SubmissionFile:
+    """`submit`: score the run if the database does not hold it, then write and check the TSV."""
+    from runner.scoring import build_scoring_models, check_predictions, scoring_is_current
+    from runner.submission import submission_path, write_submission
+
+    check_predictions(run_dir)
+    current, reason = scoring_is_current(run_dir)
+    if rescore or not current:
+        log.info("submit: scoring %s first (%s)", shown(run_dir), "--rescore" if rescore else reason)
+        build_scoring_models(run_dir)
+    path = out or submission_path(run_dir)
+    written = write_submission(path)
+    log.info("submit: wrote %s: %s pairs, %s users, %s items; checked: tab-separated, no header, no duplicates, "
+             "every item in P", shown(written.path), f"{written.pairs:,}", f"{written.users:,}", f"{written.items:,}")
+    return written
+
+
+def submit(args: argparse.Namespace) -> int:
+    from runner.scoring import run_dir_for
+
+    submit_run(run_dir_for(args.run, args.config, args.outputs), args.out, args.rescore)
     return 0
 
 
@@ -105,7 +176,8 @@ def tzrec_step(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
-            "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step}
+            "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
+            "score": score, "submit": submit}
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -16,3 +16,17 @@ DOCS_DIR = PROJECT_ROOT / "docs"
 def duckdb_path() -> Path:
     """The DuckDB file dbt builds into (profiles.yml reads the same variable)."""
     return PROJECT_ROOT / os.environ.get("TIANCHI_DUCKDB_PATH", "data/tianchi.duckdb")
+
+
+def shown(path: Path) -> str:
+    """A path as logs and dbt vars show it: relative to the project root when inside it, else absolute."""
+    path = path.absolute()
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def project_path(text: str) -> Path:
+    """A path as dbt reads it (relative paths start at the project root), made absolute."""
+    return (PROJECT_ROOT / text).resolve()

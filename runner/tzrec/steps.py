@@ -54,6 +54,9 @@ class RunOptions:
     train_data: Path = PROCESSED_DIR / "train.parquet"
     eval_data: Path = PROCESSED_DIR / "eval.parquet"
     predict_data: Path = PROCESSED_DIR / "predict.parquet"
+    # The labelled set `predict` scores into predictions/eval/ (None: eval_data). Lets training
+    # evaluate on the validation users while the predictions are of the eval day.
+    predict_eval_data: Path | None = None
     buckets: Path = PROCESSED_DIR / "id_buckets.parquet"
     outputs_dir: Path = OUTPUTS_DIR
     nproc: int = 1
@@ -90,6 +93,11 @@ class Session:
         self.python = find_tzrec_python(options.tzrec_python)
         self.run = RunFolder.for_config(options.config, options.outputs_dir)
         self.summary = self._render()
+
+    @property
+    def predict_eval_data(self) -> Path:
+        """The labelled set whose predictions go to predictions/eval/."""
+        return self.options.predict_eval_data or self.options.eval_data
 
     # ---- config --------------------------------------------------------------------------------
 
@@ -134,7 +142,7 @@ class Session:
             return {**upstream, "eval_data": self._data_stamp(options.eval_data)}
         if step == "export":
             return upstream
-        data = options.eval_data if step == "predict_eval" else options.predict_data
+        data = self.predict_eval_data if step == "predict_eval" else options.predict_data
         return {**upstream, "data": self._data_stamp(data)}
 
     def plan(self, command: str) -> list[StepOutcome]:
@@ -174,7 +182,7 @@ class Session:
             elif step == "evaluate":
                 need("eval", options.eval_data, label=True)
             elif step == "predict_eval":
-                need("eval", options.eval_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
+                need("eval", self.predict_eval_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
             elif step == "predict_predict":
                 need("predict", options.predict_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
         return [DataSet(role, path, needs_label=e["label"], reserved=tuple(sorted(e["reserved"])),
@@ -248,7 +256,7 @@ class Session:
 
     def _run_predict(self, step: str) -> dict[str, Any]:
         data_set = step.removeprefix("predict_")
-        data = self.options.eval_data if data_set == "eval" else self.options.predict_data
+        data = self.predict_eval_data if data_set == "eval" else self.options.predict_data
         files = input_files(data)
         schema = pq.read_schema(files[0])
         reserved = [*RESERVED_COLUMNS, *(c for c in OPTIONAL_RESERVED_COLUMNS if c in schema.names)]

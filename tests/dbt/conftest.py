@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from dbt_helpers import DBT, DbtProject
+from dbt_helpers import DBT, GENERATED_SEED, GENERATED_USERS, DbtProject, DbtRun, generated_vars
+
+from runner.synthetic import generate
 
 
 @pytest.fixture(scope="module")
@@ -23,3 +26,22 @@ def dbt_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Dbt
 def _needs_dbt() -> None:
     if not DBT.exists():
         pytest.skip(f"dbt is not installed beside {sys.executable}")
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated month (2,000 users) in the online format, with its 12-19 answers."""
+    out = tmp_path_factory.mktemp("generated_raw")
+    generate(out, n_users=GENERATED_USERS, seed=GENERATED_SEED, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated_build(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> tuple[DbtProject, DbtRun, Path]:
+    """`dbt build` of the whole project on the generated month, once per session: (project, run, exports folder).
+    Tests that add to its database (the scoring models) only add tables."""
+    project = DbtProject(tmp_path_factory.mktemp("generated"))
+    processed = project.workdir / "processed"
+    processed.mkdir()
+    run = project.run("build", dbt_vars=generated_vars(generated, processed)).check()
+    return project, run, processed

@@ -23,6 +23,19 @@ REAL_DATA = "../shared/data/real"
 FIXTURES = "tests/fixtures/dbt"
 DBT = Path(sys.executable).with_name("dbt")
 DBT_TIMEOUT_S = 600
+# The shared small generated month (conftest.generated): a tenth of the default scale keeps the build to seconds.
+GENERATED_USERS = 2_000
+GENERATED_SEED = 11
+
+
+def generated_vars(raw: Path, processed: Path, **extra: object) -> dict[str, object]:
+    """dbt vars that point a build at a generated month and its own exports folder."""
+    return {
+        "raw_dir": str(raw),
+        "processed_dir": str(processed),
+        "answers_path": str(raw / "answers" / "answers_20141219.txt"),
+        **extra,
+    }
 
 
 def project_path(relative: str) -> Path:

@@ -13,12 +13,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from dbt_helpers import PROJECT_ROOT, DbtProject, DbtRun
+from dbt_helpers import GENERATED_USERS, PROJECT_ROOT, DbtProject, DbtRun, generated_vars
 
-from runner.synthetic import generate
-
-USERS = 2_000
-SCALE_TO_DEFAULT = 20_000 / USERS
+SCALE_TO_DEFAULT = 20_000 / GENERATED_USERS
 # Scale-free statistics: band widened by this much on each side for a 2,000-user sample.
 MARGIN = {
     "p_buys_carted_day_before_share": 0.03,
@@ -30,26 +27,9 @@ MARGIN = {
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("generated_raw")
-    generate(out, n_users=USERS, seed=11, progress=False)
-    return out
-
-
-def _vars(raw: Path, processed: Path, **extra: object) -> dict[str, object]:
-    return {
-        "raw_dir": str(raw),
-        "processed_dir": str(processed),
-        "answers_path": str(raw / "answers" / "answers_20141219.txt"),
-        **extra,
-    }
-
-
-@pytest.fixture(scope="module")
-def built(dbt_project, generated: Path) -> tuple[DbtRun, Path]:
-    project: DbtProject = dbt_project("generated")
-    processed = project.workdir / "processed"
-    return project.run("build", dbt_vars=_vars(generated, processed)).check(), processed
+def built(generated_build: tuple[DbtProject, DbtRun, Path]) -> tuple[DbtRun, Path]:
+    _, run, processed = generated_build
+    return run, processed
 
 
 def test_every_model_and_test_passes(built: tuple[DbtRun, Path]) -> None:
@@ -126,7 +106,7 @@ def test_an_empty_export_fails_the_build(dbt_project, generated: Path) -> None:
     instead of handing that row to training. A zero-day candidate lookback empties every export."""
     project: DbtProject = dbt_project("empty_exports")
     processed = project.workdir / "processed"
-    dbt_vars = _vars(generated, processed, candidate_lookback_days=0)
+    dbt_vars = generated_vars(generated, processed, candidate_lookback_days=0)
     run = project.run("run", "--select", "+export_eval", dbt_vars=dbt_vars)
     assert run.returncode != 0
     assert run.result("export_eval")["status"] == "error"

@@ -1,0 +1,96 @@
+{#-
+    A model run's predictions, the input of the scoring models (models_sql/evaluation/scoring).
+
+    var predictions_dir names a folder laid out as every run folder's predictions/ is
+    (outputs/<run>/predictions/, written by `python -m runner predict` for tzrec, or by any other
+    model that writes the same layout):
+        eval/part-*.parquet      the eval day's candidates: logits, probs, user_id, item_id, cutoff_date, label
+        predict/part-*.parquet   the predict day's candidates: the same without label
+    The source `predictions` (models_sql/evaluation/scoring/_scoring__sources.yml) points there;
+    models read it through tianchi_predictions(), never source() directly.
+-#}
+
+{#- The predictions of one data set ('eval' or 'predict') as a relation. -#}
+{% macro tianchi_predictions(data_set) -%}
+    {{ return(adapter.dispatch('tianchi_predictions', 'tianchi')(data_set)) }}
+{%- endmacro %}
+
+{% macro duckdb__tianchi_predictions(data_set) -%}
+    {#- The source's external_location reads the folder's Parquet files. -#}
+    {{ source('predictions', data_set) }}
+{%- endmacro %}
+
+{% macro spark__tianchi_predictions(data_set) -%}
+    parquet.`{{ tianchi_predictions_path(data_set) }}`
+{%- endmacro %}
+
+{% macro default__tianchi_predictions(data_set) -%}
+    {{ tianchi_not_ported('tianchi_predictions') }}
+{%- endmacro %}
+
+
+{#- The folder of one data set's prediction files. -#}
+{% macro tianchi_predictions_path(data_set) -%}
+    {{ return(var('predictions_dir') ~ '/' ~ data_set) }}
+{%- endmacro %}
+
+
+{#- on-run-start (dbt_project.yml): when predictions_dir is set, stop before any model runs if
+    either data set has no Parquet file, naming the folder and the commands that write it.
+    Returns no SQL. -#}
+{% macro tianchi_check_predictions() %}
+    {%- set runs_models = flags.WHICH in ['run', 'build', 'test', 'retry'] -%}
+    {%- if execute and runs_models and var('predictions_dir') is not none -%}
+        {%- do adapter.dispatch('tianchi_check_predictions', 'tianchi')() -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__tianchi_check_predictions() %}
+    {%- set missing = [] -%}
+    {%- for data_set in ['eval', 'predict'] -%}
+        {%- set pattern = tianchi_predictions_path(data_set) ~ '/*.parquet' -%}
+        {%- set found = run_query('select count(*) from glob(' ~ tianchi_string_literal(pattern) ~ ')').columns[0].values()[0] -%}
+        {%- if found == 0 -%}
+            {%- do missing.append('  ' ~ pattern) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "No predictions to score: no Parquet file matches\n" ~ (missing | join('\n')) ~ "\n"
+            ~ "(var predictions_dir = '" ~ var('predictions_dir') ~ "'; relative paths start at the project root). "
+            ~ "Write them with `python -m runner predict --config configs/production/<config>` (a tzrec run: "
+            ~ "outputs/<config stem>/predictions/), or by any model writing eval/part-*.parquet and "
+            ~ "predict/part-*.parquet with probs, user_id, item_id, cutoff_date (and label for eval); "
+            ~ "`python -m runner score --run outputs/<run>` then scores them."
+        ) }}
+    {%- endif -%}
+{% endmacro %}
+
+{% macro default__tianchi_check_predictions() %}
+    {{ tianchi_not_ported('tianchi_check_predictions') }}
+{% endmacro %}
+
+
+{#- A one-column table of the given numbers, e.g. a scan's grid: `select 0.01 as threshold union all ...`. -#}
+{% macro scan_grid(values, column_name, type) -%}
+    {%- for value in values | unique | sort %}
+    select cast({{ value }} as {{ api.Column.translate_type(type) }}) as {{ column_name }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- var operating_point_rule, checked. -#}
+{% macro operating_point_rule() -%}
+    {%- set rules = ['top_k_share', 'threshold'] -%}
+    {%- set rule = var('operating_point_rule') -%}
+    {%- if rule not in rules -%}
+        {{ exceptions.raise_compiler_error(
+            "var operating_point_rule must be one of " ~ (rules | join(', ')) ~ "; got '" ~ rule ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(rule) }}
+{%- endmacro %}

@@ -1,0 +1,149 @@
+"""The main job behind `python -m runner run` (and `make run`): its stages, their times, the summary.
+
+    data -> dbt build -> profile -> train -> export -> predict -> score -> submit
+
+Training evaluates on the validation users (data/processed/validation.parquet): nothing about the
+model is chosen on the eval day. `predict` then scores the eval day (data/processed/eval.parquet)
+and the predict day; `score` chooses the operating point on the eval day only. A tzrec step that
+already finished on the same inputs is reused (its stage then takes seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
+
+log = logging.getLogger("runner.main_job")
+
+PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
+TRAIN_DATA = PROCESSED_DIR / "train.parquet"
+VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
+EVAL_DATA = PROCESSED_DIR / "eval.parquet"
+PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
+
+T = TypeVar("T")
+
+
+def default_production_config(folder: Path = PRODUCTION_CONFIGS) -> Path:
+    """The one config in configs/production/; an error when there are none or several."""
+    configs = sorted(folder.glob("*.config"))
+    if len(configs) != 1:
+        found = ", ".join(shown(c) for c in configs) or "none"
+        raise FileNotFoundError(f"expected exactly one config in {shown(folder)} (found {found}): pass --config")
+    return configs[0]
+
+
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+@dataclass
+class StageTime:
+    name: str
+    seconds: float
+    note: str = ""
+
+
+@dataclass
+class MainJob:
+    config: Path | None
+    raw_dir: Path
+    nproc: int = 1
+    tzrec_python: str | None = None
+    experiments: Path | None = None
+    outputs_dir: Path = OUTPUTS_DIR
+    times: list[StageTime] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def stage(self, name: str, action: Callable[[], T], note: Callable[[T], str] | None = None) -> T:
+        """Run one stage, timed and logged."""
+        log.info("=== stage: %s ===", name)
+        start = time.perf_counter()
+        result = action()
+        seconds = time.perf_counter() - start
+        self.times.append(StageTime(name, seconds, note(result) if note else ""))
+        log.info("=== %s done in %s ===", name, duration(seconds))
+        return result
+
+    def run_model(self) -> None:
+        """train -> export -> predict (tzrec) -> score -> submit, for the production config."""
+        from runner.commands import score_and_record, submit_run
+        from runner.experiments import EXPERIMENTS_CSV
+        from runner.tzrec.runfolder import RunFolder
+        from runner.tzrec.steps import RunOptions, run_command
+
+        config = self.config or default_production_config()
+        self.config = config
+        log.info("model: %s (training evaluates on %s; predictions of %s and %s)", shown(config),
+                 shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA))
+        options = RunOptions(config=config, train_data=TRAIN_DATA, eval_data=VALIDATION_DATA,
+                             predict_data=PREDICT_DATA, predict_eval_data=EVAL_DATA,
+                             buckets=PROCESSED_DIR / "id_buckets.parquet", outputs_dir=self.outputs_dir,
+                             nproc=self.nproc, tzrec_python=self.tzrec_python)
+
+        def reused(outcomes: list[Any]) -> str:
+            return "" if any(o.ran for o in outcomes) else "reused"
+
+        for step in ("train", "export", "predict"):
+            outcomes = self.stage(step, lambda step=step: run_command(step, options), reused)
+            self.results[step] = {o.step: o.record for o in outcomes}
+        run_dir = RunFolder.for_config(config, self.outputs_dir).root
+        self.results["run_dir"] = run_dir
+        self.results["score"] = self.stage("score", lambda: score_and_record(
+            run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)"))
+        self.results["submission"] = self.stage("submit", lambda: submit_run(run_dir))
+
+    def summary(self) -> str:
+        """What the job produced, where it went and how long each stage took."""
+        lines = ["", "=" * 30 + " main job summary " + "=" * 30]
+        run_dir: Path | None = self.results.get("run_dir")
+        outcome = self.results.get("score")
+        if run_dir is not None and outcome is not None:
+            report = outcome.report
+            point, board = report.point, report.leaderboard
+            train = self.results.get("train", {}).get("train", {})
+            auc = (train.get("metrics") or {}).get("auc")
+            trained = f"; validation AUC {auc:.4f}" if isinstance(auc, float) else ""
+            lines.append(f"model        {shown(self.config)} -> {shown(run_dir)}{trained}")
+            lines.append(f"eval day     F1 {point.eval_f1:.4f} (precision {point.eval_precision or 0:.4f}, recall "
+                         f"{point.eval_recall or 0:.4f}, {point.eval_predicted_pairs:,} pairs, {point.eval_hits} hits "
+                         f"of {point.eval_true_pairs:,} true pairs)")
+            lines.append(f"             operating point {point.describe()}")
+            best_threshold, best_top_k = report.best("threshold"), report.best("top_k")
+            lines.append(f"             best threshold {best_threshold.setting}: F1 {best_threshold.f1:.4f}; "
+                         f"best top-K {best_top_k.setting}: F1 {best_top_k.f1:.4f}")
+            if "eval" in report.cart_rule:
+                lines.append(f"             cart rule F1 {report.cart_rule['eval'].f1:.4f}")
+            if board.has_answers:
+                lines.append(f"{board.label_date!s:<12} leaderboard F1 {board.f1:.4f} (precision "
+                             f"{board.precision:.4f}, recall {board.recall:.4f}, {board.submitted_pairs:,} pairs, "
+                             f"{board.hits} hits of {board.true_pairs:,} true pairs)")
+                if board.cart_rule_f1 is not None:
+                    lines.append(f"             cart rule F1 {board.cart_rule_f1:.4f} "
+                                 f"({board.cart_rule_pairs:,} pairs)")
+                if report.oracle:
+                    lines.append(f"             oracle bound F1 {report.oracle.expected_f1:.4f} expected, "
+                                 f"{report.oracle.observed_f1:.4f} observed ({report.oracle.pairs_submitted:,} pairs)")
+            else:
+                lines.append(f"{board.label_date!s:<12} no answers (real data): "
+                             f"{board.submitted_pairs:,} pairs submitted")
+            submission = self.results.get("submission")
+            if submission is not None:
+                lines.append(f"files        submission  {shown(submission.path)} ({submission.pairs:,} pairs)")
+            lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict}}/")
+            lines.append(f"             plot        {shown(outcome.plot)}")
+            lines.append(f"             experiments {shown(outcome.experiments)} (row appended)")
+            lines.append(f"             tzrec logs  {shown(run_dir / 'logs')}/")
+        total = sum(t.seconds for t in self.times)
+        stages = ", ".join(f"{t.name} {duration(t.seconds)}" + (f" ({t.note})" if t.note else "") for t in self.times)
+        lines.append(f"time         {stages}; total {duration(total)}")
+        return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""`python -m runner score` and `submit` end to end, on the shared small generated build and a fake run.
+
+The run's predictions are written by the test (fake_predictions.py: random probabilities raised for
+the pairs bought), never by a model. `score` builds the scoring models (with their data and unit
+tests) into the build's database; the test then checks what it printed, drew and logged against
+numbers computed here in Python from the same files: the best top-K F1 of the eval day from the
+predictions and int_pair_labels, and the leaderboard F1 from the TSV and the answer file.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from dbt_helpers import DbtProject, DbtRun
+from fake_predictions import write_fake_predictions
+
+from runner.cli import main
+from runner.oracle import read_answers
+from runner.submission import check_submission_file
+
+RUN_NAME = "stage9_fake_v3"
+
+
+@pytest.fixture(scope="module")
+def scoring_env(generated_build: tuple[DbtProject, DbtRun, Path], generated: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """The runner pointed at the shared build's database, and a fake run folder beside it."""
+    project, _, processed = generated_build
+    outputs = tmp_path_factory.mktemp("outputs")
+    run_dir = outputs / RUN_NAME
+    write_fake_predictions(run_dir, processed, generated / "answers" / "answers_20141219.txt")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIANCHI_DUCKDB_PATH", str(project.database))
+        patch.setenv("DBT_TARGET_PATH", str(project.workdir / "target"))
+        patch.setenv("DBT_LOG_PATH", str(project.workdir / "logs"))
+        patch.setenv("DUCKDB_TEMP_DIR", str(project.workdir / "duckdb_tmp"))
+        yield {"run": run_dir, "outputs": outputs, "raw": generated, "database": project.database,
+               "experiments": outputs / "experiments.csv"}
+
+
+@pytest.fixture(scope="module")
+def scored(scoring_env: dict[str, Path]) -> dict[str, Path]:
+    code = main(["score", "--run", str(scoring_env["run"]), "--raw-dir", str(scoring_env["raw"]),
+                 "--experiments", str(scoring_env["experiments"]), "--notes", "fake predictions"])
+    assert code == 0, "score failed: see the log above"
+    return scoring_env
+
+
+def _query(database: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_score_matches_an_f1_computed_here(scored: dict[str, Path]) -> None:
+    """The best top-K row of f1_scan, recomputed in numpy from the predictions and every purchase of the eval day
+    (the cap of 200 pairs per user never binds on this data)."""
+    predictions = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas()
+    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
+                                           "where label_date = date '2014-12-18'"))
+    (top_k, f1), = _query(scored["database"], "select top_k, f1 from f1_scan where scan = 'top_k' and is_best")
+    ranked = predictions.sort_values(["probs", "user_id", "item_id"], ascending=[False, True, True]).head(top_k)
+    hits = sum((u, i) in truth for u, i in zip(ranked.user_id, ranked.item_id, strict=True))
+    assert f1 == pytest.approx(2 * hits / (len(ranked) + len(truth)))
+    outside = truth - set(zip(predictions.user_id, predictions.item_id, strict=True))
+    assert outside, "some purchases are no candidates: they count as misses"
+
+
+def test_score_writes_the_plot_and_one_experiments_row(scored: dict[str, Path]) -> None:
+    assert (scored["run"] / "f1_scan.png").stat().st_size > 10_000
+    with scored["experiments"].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["stage"] == "stage9" and row["model"] == "fake"
+    assert 0 < float(row["f1"]) <= 1 and 0 < float(row["leaderboard_f1"]) <= 1
+    assert row["operating_point"].startswith("top_k_share") and "fake predictions" in row["notes"]
+    (eval_f1,) = _query(scored["database"], "select eval_f1 from operating_point")[0]
+    assert float(row["f1"]) == pytest.approx(eval_f1, abs=1e-4)
+
+
+def test_submit_writes_a_checked_tsv_that_scores_as_the_leaderboard(scored: dict[str, Path],
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert main(["submit", "--run", str(scored["run"])]) == 0
+    assert "running:" not in caplog.text, "the database already held this run's scoring: no second dbt build"
+    path = scored["outputs"] / "submission_fake_v3.tsv"
+    lines = path.read_text().splitlines()
+    p_items = {row[0] for row in _query(scored["database"], "select item_id from int_p_items")}
+    assert check_submission_file(path, p_items).pairs == len(lines) > 0
+    pairs = {tuple(int(v) for v in line.split("\t")) for line in lines}
+    answers = read_answers(scored["raw"] / "answers" / "answers_20141219.txt")
+    hits = len(pairs & answers)
+    (f1, submitted, rule_f1), = _query(scored["database"], "select f1, submitted_pairs, cart_rule_f1 from leaderboard")
+    assert submitted == len(pairs)
+    assert f1 == pytest.approx(2 * hits / (len(pairs) + len(answers)))
+    assert rule_f1 is not None and 0 < rule_f1 < 1
+    # top_k_share: the same share of the predict day's scored pairs as of the eval day's
+    (share, predict_pairs) = _query(scored["database"], "select top_k_share, predict_scored_pairs "
+                                                        "from operating_point")[0]
+    assert len(pairs) == max(1, round(share * predict_pairs))
+
+
+def test_score_again_appends_and_submit_rescores_newer_predictions(scored: dict[str, Path],
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"])]) == 0
+    text = scored["experiments"].read_text()
+    assert text.count("date,stage,") == 1 and len(text.strip().splitlines()) == 3
+    later = max(p.stat().st_mtime for p in scored["database"].parent.glob("*.duckdb")) + 10
+    for part in (scored["run"] / "predictions" / "predict").glob("*.parquet"):
+        os.utime(part, (later, later))
+    assert main(["submit", "--run", str(scored["run"])]) == 0
+    assert "the predictions are newer than the database's scoring" in caplog.text
+
+
+def test_missing_predictions_name_the_folder_and_the_command(scoring_env: dict[str, Path],
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    empty = scoring_env["outputs"] / "stage2_nothing_v1"
+    (empty / "predictions" / "eval").mkdir(parents=True)
+    assert main(["score", "--run", str(empty), "--experiments", str(scoring_env["experiments"])]) == 1
+    assert "stage2_nothing_v1/predictions/predict/*.parquet" in caplog.text
+    assert "python -m runner predict --config" in caplog.text
+
+
+def test_dbt_refuses_a_missing_predictions_folder(generated_build: tuple[DbtProject, DbtRun, Path]) -> None:
+    """The on-run-start check, for dbt used directly."""
+    project, _, _ = generated_build
+    run = project.run("build", "--select", "tag:scoring",
+                      dbt_vars={"predictions_dir": "outputs/no_such_run/predictions", "check_raw_files": False})
+    assert run.returncode != 0
+    assert "outputs/no_such_run/predictions/eval/*.parquet" in run.output
+    assert "python -m runner predict" in run.output
+
+
+def test_a_plain_build_has_no_scoring_models(generated_build: tuple[DbtProject, DbtRun, Path]) -> None:
+    _, run, _ = generated_build
+    names = {node.split(".")[-1] for node in run.statuses()}
+    assert not names & {"scored_pairs", "f1_scan", "operating_point", "submission", "leaderboard"}
+
+
+def test_fake_predictions_look_like_a_tzrec_run(scoring_env: dict[str, Path]) -> None:
+    schema = pq.read_schema(next((scoring_env["run"] / "predictions" / "eval").glob("*.parquet")))
+    assert [f"{f.name}:{f.type}" for f in schema] == [
+        "logits:float", "probs:float", "user_id:int64", "item_id:int64", "cutoff_date:string", "label:int32"]
+    probs = pq.read_table(scoring_env["run"] / "predictions" / "predict").column("probs").to_numpy()
+    assert np.all((probs > 0) & (probs < 1))
