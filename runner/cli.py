@@ -280,6 +280,55 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--seed", type=int, default=20141219, help="seed of Python, NumPy and torch in every process")
 
 
+def _add_baseline(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "baseline",
+        help="train a reference model on the same exports (gbdt: LightGBM)",
+        description=(
+            "gbdt: LightGBM on every dense column of data/processed/train.parquet (the id codes and sequences "
+            "are left out: trees memorise ids), early-stopped on validation.parquet (held-out users of the "
+            "training days, never the eval day). It writes outputs/<name>/predictions/{eval,predict}/ in the "
+            "layout of a tzrec run, plus model.txt, feature_importance.csv and run.json; then "
+            "`python -m runner score --run outputs/<name>` and `submit` treat it like any tzrec run."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("model", choices=["gbdt"], help="the reference model")
+    parser.add_argument("--name", default="gbdt_v1", help="run folder name under outputs/")
+    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR, help="folder of the exports")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="LightGBM learning_rate")
+    parser.add_argument("--num-leaves", type=int, default=31, help="LightGBM num_leaves")
+    parser.add_argument("--seed", type=int, default=20141219, help="LightGBM seed (deterministic mode)")
+    parser.add_argument("--score", action="store_true", help="score the run right after training")
+
+
+def _add_benchmark(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "benchmark",
+        help="time and peak memory of `dbt build` at several data scales, side by side",
+        description=(
+            "For each scale (a multiple of the default 20,000 users) generate data once under data/bench/<scale>x/, "
+            "run `dbt build` (every model and test) into a DuckDB file of its own, and print wall time, raw rows "
+            "per second and the dbt process's peak resident memory, then the ratio of seconds per raw row between "
+            "the largest and the smallest scale (near 1: the cost grows like the data)."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 5.0], help="multiples of 20,000 users")
+
+
+def _add_contracts(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser(
+        "contracts",
+        help="regenerate models_sql/exports/_exports__models.yml from the built exports",
+        description=(
+            "After changing a feature: `dbt build --select +exports --vars '{enforce_export_contracts: false}'`, "
+            "then this command, then review the diff. It writes every export column with its type, a description "
+            "from the naming convention, and its tests."
+        ),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m runner", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -290,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
-    for add in (_add_score, _add_submit):
+    for add in (_add_score, _add_submit, _add_baseline, _add_benchmark, _add_contracts):
         add(commands)
     return parser
 

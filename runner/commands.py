@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.dbt import run_dbt
-from runner.paths import PROJECT_ROOT, shown
+from runner.paths import DOCS_DIR, PROJECT_ROOT, RAW_DIR, shown
 
 if TYPE_CHECKING:
     from runner.scoring import ScoreReport
@@ -175,9 +175,36 @@ def tzrec_step(args: argparse.Namespace) -> int:
     return 0
 
 
+def baseline(args: argparse.Namespace) -> int:
+    from runner.baselines.gbdt import GbdtParams, train_gbdt
+
+    params = GbdtParams(learning_rate=args.learning_rate, num_leaves=args.num_leaves, seed=args.seed)
+    result = train_gbdt(args.name, params, processed_dir=args.processed_dir)
+    log.info("baseline gbdt: %s (best round %d, validation AUC %.4f, %.0f s, peak RSS %.1f GB)",
+             shown(result.run_dir), result.best_round, result.validation_auc, result.train_seconds, result.peak_rss_gb)
+    if args.score:
+        score_and_record(result.run_dir, RAW_DIR, DOCS_DIR / "experiments.csv",
+                         "reference model (python -m runner baseline gbdt)")
+    return 0
+
+
+def benchmark(args: argparse.Namespace) -> int:
+    from runner.benchmark import run_benchmark
+
+    print(run_benchmark(args.scales))
+    return 0
+
+
+def contracts(args: argparse.Namespace) -> int:
+    from runner.contracts import write_exports_yml
+
+    log.info("wrote %s: review it with `git diff`", shown(write_exports_yml()))
+    return 0
+
+
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
             "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
-            "score": score, "submit": submit}
+            "score": score, "submit": submit, "baseline": baseline, "benchmark": benchmark, "contracts": contracts}
 
 
 def dispatch(args: argparse.Namespace) -> int:
