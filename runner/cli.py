@@ -317,6 +317,21 @@ def _add_benchmark(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 5.0], help="multiples of 20,000 users")
 
 
+def _add_ensemble(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "ensemble",
+        help="average the predictions of several runs into a new run",
+        description=(
+            "Writes outputs/<name>/predictions/{eval,predict}/ with the mean probability of the member runs per "
+            "(cutoff, user, item); the members must have predicted the same exports. Score it like any run."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--runs", type=Path, nargs="+", required=True, help="member run folders (outputs/<run>)")
+    parser.add_argument("--name", required=True, help="the ensemble's run folder name, e.g. stage2_ensemble_v1")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
+
+
 def _add_contracts(commands: argparse._SubParsersAction) -> None:
     commands.add_parser(
         "contracts",
@@ -339,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
-    for add in (_add_score, _add_submit, _add_baseline, _add_benchmark, _add_contracts):
+    for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_benchmark, _add_contracts):
         add(commands)
     return parser
 

@@ -188,6 +188,15 @@ def baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def ensemble(args: argparse.Namespace) -> int:
+    from runner.ensemble import average_runs
+
+    out = average_runs([run.absolute() for run in args.runs], args.outputs / args.name)
+    log.info("ensemble of %d runs -> %s (score it: python -m runner score --run %s)", len(args.runs), shown(out),
+             shown(out))
+    return 0
+
+
 def benchmark(args: argparse.Namespace) -> int:
     from runner.benchmark import run_benchmark
 
@@ -204,7 +213,8 @@ def contracts(args: argparse.Namespace) -> int:
 
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
             "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
-            "score": score, "submit": submit, "baseline": baseline, "benchmark": benchmark, "contracts": contracts}
+            "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble, "benchmark": benchmark,
+            "contracts": contracts}
 
 
 def dispatch(args: argparse.Namespace) -> int:
