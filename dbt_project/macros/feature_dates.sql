@@ -1,8 +1,5 @@
-{#- Date helpers of the feature models (day arithmetic itself: tianchi_add_days in calendar.sql). -#}
-
-{% macro tianchi_date_literal(value) -%}
-    cast('{{ value }}' as date)
-{%- endmacro %}
+{#- Date helpers of the feature models (day arithmetic: tianchi_add_days in calendar.sql; date
+    vars: tianchi_date_var in raw_settings.sql). -#}
 
 {#- ISO day of week of a date: 1 = Monday .. 7 = Sunday. -#}
 {% macro tianchi_iso_weekday(date_expression) -%}

@@ -70,5 +70,5 @@
 
 {#- The hour of an event counted from the first logged hour: orders events across days. -#}
 {% macro hour_slot(date_column, hour_column) -%}
-    (24 * {{ dbt.datediff(tianchi_date_literal(var('log_start_date')), date_column, 'day') }} + {{ hour_column }})
+    (24 * {{ dbt.datediff(tianchi_date_var('log_start_date'), date_column, 'day') }} + {{ hour_column }})
 {%- endmacro %}

@@ -7,8 +7,8 @@ label_days as (
 
     {{ dbt.date_spine(
         datepart="day",
-        start_date=tianchi_date_literal(var('train_label_start_date')),
-        end_date=tianchi_add_days(tianchi_date_literal(var('predict_label_date')), 1),
+        start_date=tianchi_date_var('train_label_start_date'),
+        end_date=tianchi_add_days(tianchi_date_var('predict_label_date'), 1),
     ) }}
 
 ),
@@ -20,11 +20,11 @@ assigned as (
         case
             when
                 cast(date_day as date)
-                between {{ tianchi_date_literal(var('train_label_start_date')) }}
-                and {{ tianchi_date_literal(var('train_label_end_date')) }}
+                between {{ tianchi_date_var('train_label_start_date') }}
+                and {{ tianchi_date_var('train_label_end_date') }}
                 then 'train'
-            when cast(date_day as date) = {{ tianchi_date_literal(var('eval_label_date')) }} then 'eval'
-            when cast(date_day as date) = {{ tianchi_date_literal(var('predict_label_date')) }} then 'predict'
+            when cast(date_day as date) = {{ tianchi_date_var('eval_label_date') }} then 'eval'
+            when cast(date_day as date) = {{ tianchi_date_var('predict_label_date') }} then 'predict'
         end as dataset
 
     from label_days

@@ -12,7 +12,7 @@ answers as (
 final as (
 
     select distinct
-        {{ tianchi_date_literal(var('predict_label_date')) }} as label_date,
+        {{ tianchi_date_var('predict_label_date') }} as label_date,
         user_id,
         item_id
 
