@@ -179,7 +179,8 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
             "top-K sizes, after a per-user cap, against every purchase of the day (a purchase outside the "
             "candidates is a miss: the competition's F1);\n"
             "  - the operating point, the best F1 of the eval day, carried to the predict day by var "
-            "operating_point_rule (top_k_share: the same share of the day's scored pairs; threshold: the same "
+            "operating_point_rule (top_k_share_smoothed, the default: the share of the day's scored pairs at the "
+            "K with the best F1 smoothed over neighbouring K; top_k_share: at the best raw K; threshold: the same "
             "probability); the predict day is never looked at to choose;\n"
             "  - the submission at that point, and the leaderboard: that submission against the 12-19 answers "
             "where they exist (generated data).\n"
@@ -296,6 +297,7 @@ def _add_baseline(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("model", choices=["gbdt"], help="the reference model")
     parser.add_argument("--name", default="gbdt_v1", help="run folder name under outputs/")
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR, help="folder of the exports")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="LightGBM learning_rate")
     parser.add_argument("--num-leaves", type=int, default=31, help="LightGBM num_leaves")
     parser.add_argument("--seed", type=int, default=20141219, help="LightGBM seed (deterministic mode)")
@@ -344,6 +346,44 @@ def _add_contracts(commands: argparse._SubParsersAction) -> None:
     )
 
 
+STUDY_FILE = PROJECT_ROOT / "configs" / "studies" / "three_seeds.yml"
+
+
+def _add_study(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "study",
+        help="every model of a study file on several generated months (the runs behind docs/RESULTS.md)",
+        description=(
+            "For each generator seed of the study file: generate the month (data/ for the default seed, "
+            "data/seed_<G>/ otherwise) and dbt build it if its exports are missing or stale; train the GBDT "
+            "reference and every tzrec config once per model seed; average each config's model seeds and the "
+            "study's ensembles; score every run on the eval day under both top-K rules and write "
+            "<run>/study_score.json under outputs/study/seed_<G>/. Finished steps are reused, so an interrupted "
+            "study resumes. Then `python -m runner report` writes docs/RESULTS.md."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--study", type=Path, default=STUDY_FILE, help="the study file")
+    parser.add_argument("--only-seed", type=int, nargs="+", default=None,
+                        help="run only these generator seeds of the study")
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="write docs/RESULTS.md and docs/results_f1.png from the study's scores",
+        description=(
+            "Reads every outputs/study/**/study_score.json (python -m runner study) and writes the results page: "
+            "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, validation AUC, "
+            "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
+            "target check of issue 5; one plot. Hand-written notes come from docs/RESULTS_NOTES.md."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--study", type=Path, default=STUDY_FILE, help="the study file the scores came from")
+    parser.add_argument("--out", type=Path, default=DOCS_DIR / "RESULTS.md", help="the page to write")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m runner", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -354,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
-    for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_benchmark, _add_contracts):
+    for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_study, _add_report, _add_benchmark,
+                _add_contracts):
         add(commands)
     return parser
 

@@ -179,7 +179,7 @@ def baseline(args: argparse.Namespace) -> int:
     from runner.baselines.gbdt import GbdtParams, train_gbdt
 
     params = GbdtParams(learning_rate=args.learning_rate, num_leaves=args.num_leaves, seed=args.seed)
-    result = train_gbdt(args.name, params, processed_dir=args.processed_dir)
+    result = train_gbdt(args.name, params, processed_dir=args.processed_dir, outputs_dir=args.outputs)
     log.info("baseline gbdt: %s (best round %d, validation AUC %.4f, %.0f s, peak RSS %.1f GB)",
              shown(result.run_dir), result.best_round, result.validation_auc, result.train_seconds, result.peak_rss_gb)
     if args.score:
@@ -194,6 +194,23 @@ def ensemble(args: argparse.Namespace) -> int:
     out = average_runs([run.absolute() for run in args.runs], args.outputs / args.name)
     log.info("ensemble of %d runs -> %s (score it: python -m runner score --run %s)", len(args.runs), shown(out),
              shown(out))
+    return 0
+
+
+def study(args: argparse.Namespace) -> int:
+    from runner.study import Study, run_study
+
+    records = run_study(Study.read(args.study), only_seeds=args.only_seed)
+    log.info("study: %d runs scored; write the page with `python -m runner report`", len(records))
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from runner.report import write_report
+    from runner.study import Study
+
+    out = write_report(Study.read(args.study), args.out)
+    log.info("report: wrote %s and its plot", shown(out))
     return 0
 
 
@@ -213,7 +230,8 @@ def contracts(args: argparse.Namespace) -> int:
 
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
             "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
-            "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble, "benchmark": benchmark,
+            "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble, "study": study,
+            "report": report, "benchmark": benchmark,
             "contracts": contracts}
 
 

@@ -25,6 +25,14 @@ def _panel(axis: plt.Axes, rows: list[ScanRow], x_of: str, title: str, ceiling: 
     for name, style in (("precision", "tab:blue"), ("recall", "tab:orange"), ("f1", "tab:green")):
         ys = [getattr(row, name) if getattr(row, name) is not None else float("nan") for row in rows]
         axis.plot(xs, ys, marker="o", markersize=3, color=style, label="F1" if name == "f1" else name)
+    smoothed = [row.f1_smoothed for row in rows]
+    if any(value is not None for value in smoothed):
+        axis.plot(xs, [float("nan") if v is None else v for v in smoothed], color="tab:green", linestyle=":",
+                  linewidth=1.5, label="F1 smoothed")
+        chosen = next((row for row in rows if row.is_best_smoothed), None)
+        if chosen is not None:
+            axis.axvline(getattr(chosen, x_of), color="tab:red", linewidth=1,
+                         label=f"best smoothed F1 {chosen.f1_smoothed:.4f} ({chosen.setting}, F1 {chosen.f1:.4f})")
     best = next(row for row in rows if row.is_best)
     seed = next(row for row in rows if row.is_seed_default)
     axis.axvline(getattr(best, x_of), color="tab:green", linewidth=1,

@@ -48,6 +48,8 @@ class ScanRow:
     share_of_scored_pairs: float | None
     is_best: bool
     is_seed_default: bool
+    f1_smoothed: float | None = None
+    is_best_smoothed: bool = False
 
     @property
     def setting(self) -> str:
@@ -81,7 +83,8 @@ class OperatingPoint:
         """What the rule submits on the predict day, in one phrase."""
         if self.operating_point_rule == "threshold":
             return f"threshold: p >= {self.threshold:g} (best threshold on the eval day)"
-        return (f"top_k_share: the top {100 * self.top_k_share:.3g}% of scored pairs (K = {self.eval_top_k_pairs:,} "
+        return (f"{self.operating_point_rule}: the top {100 * self.top_k_share:.3g}% of scored pairs "
+                f"(K = {self.eval_top_k_pairs:,} "
                 f"of {self.eval_scored_pairs:,} on the eval day -> {self.predict_top_k:,} of "
                 f"{self.predict_scored_pairs:,} on the predict day)")
 
@@ -89,7 +92,7 @@ class OperatingPoint:
         """A compact label for tables and the experiments log."""
         if self.operating_point_rule == "threshold":
             return f"threshold p>={self.threshold:g}"
-        return (f"top_k_share {100 * self.top_k_share:.3g}% "
+        return (f"{self.operating_point_rule} {100 * self.top_k_share:.3g}% "
                 f"(eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})")
 
 
@@ -152,6 +155,9 @@ class ScoreReport:
     def seed_default(self, scan: str) -> ScanRow:
         return next(row for row in self.scan if row.scan == scan and row.is_seed_default)
 
+    def best_smoothed(self) -> ScanRow | None:
+        return next((row for row in self.scan if row.scan == "top_k" and row.is_best_smoothed), None)
+
 
 # ---- the run folder ---------------------------------------------------------------------------
 
@@ -187,14 +193,16 @@ def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
 # ---- dbt and the database ---------------------------------------------------------------------
 
 
-def build_scoring_models(run_dir: Path) -> None:
-    """`dbt build --select tag:scoring` over the run's predictions (models, data tests, unit tests)."""
+def build_scoring_models(run_dir: Path, extra_vars: dict[str, Any] | None = None) -> None:
+    """`dbt build --select tag:scoring` over the run's predictions (models, data tests, unit tests).
+    extra_vars override dbt vars of the scoring (e.g. operating_point_rule)."""
     check_predictions(run_dir)
     run_dbt(
         ["build", "--select", SCORING_SELECTOR],
         # Scoring reads only tables the main build made (and the run's predictions): the raw-file
         # check of on-run-start is not needed.
-        dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False},
+        dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False,
+                  **(extra_vars or {})},
     )
 
 
@@ -299,6 +307,9 @@ def format_report(report: ScoreReport) -> str:
 
     scan_row("best threshold", report.best("threshold"))
     scan_row("best top-K", report.best("top_k"))
+    smoothed = report.best_smoothed()
+    if smoothed is not None:
+        scan_row("best smoothed top-K", smoothed)
     scan_row("seed threshold", report.seed_default("threshold"))
     scan_row("seed top-K", report.seed_default("top_k"))
     rows.append(("chosen (" + point.operating_point_rule + ")", "", point.eval_predicted_pairs, point.eval_hits,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from runner.tzrec.interpreter import child_env
@@ -29,6 +31,16 @@ _IGNORED_ERRORS = ("ChildFailedError", "torch.distributed.elastic")
 
 class TzrecStepError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """What one finished tzrec step cost."""
+
+    seconds: float
+    # The largest resident set of torchrun and the workers it waited for (Linux wait4's ru_maxrss):
+    # the peak of one process, not the sum over ranks.
+    peak_rss_gb: float
 
 
 def torchrun_command(python: Path, module: str, args: Sequence[str], nproc: int) -> list[str]:
@@ -56,8 +68,8 @@ def run_step(
     log_path: Path,
     cwd: Path,
     env: Mapping[str, str] | None = None,
-) -> float:
-    """Run `torchrun ... -m tzrec_runner_entry <module> <args>`; return its seconds, raise TzrecStepError on failure."""
+) -> StepRun:
+    """Run `torchrun ... -m tzrec_runner_entry <module> <args>`; return its cost, raise TzrecStepError on failure."""
     command = torchrun_command(python, module, args, nproc)
     full_env = child_env(env)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +93,10 @@ def run_step(
                 match = _TZREC_LINE.match(line)
                 if match and _SHOWN.match(match.group("text")):
                     log.info("%s | %s", step, match.group("text")[:200])
-            returncode = process.wait()
+            # wait4 (not Popen.wait) to read the peak memory of this child and its reaped workers
+            _, status, usage = os.wait4(process.pid, 0)
+            returncode = os.waitstatus_to_exitcode(status)
+            process.returncode = returncode
         except BaseException:
             process.terminate()
             try:
@@ -96,5 +111,6 @@ def run_step(
         detail = f": {cause}" if cause else f"; its last lines:\n{last}"
         raise TzrecStepError(f"tzrec {step} failed (exit {returncode}) after {seconds:.0f} s{detail}\n"
                              f"  full log: {log_path}")
-    log.info("%s: finished in %.1f s", step, seconds)
-    return seconds
+    peak_rss_gb = usage.ru_maxrss / 1024**2  # ru_maxrss is in KiB on Linux
+    log.info("%s: finished in %.1f s (peak RSS %.2f GB)", step, seconds, peak_rss_gb)
+    return StepRun(seconds=seconds, peak_rss_gb=peak_rss_gb)

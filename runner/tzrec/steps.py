@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT
 from runner.tzrec.config import ConfigError, ConfigSummary, check_supported, read_buckets, render_config
 from runner.tzrec.interpreter import find_tzrec_python
-from runner.tzrec.launch import SEED_ENV, run_step
+from runner.tzrec.launch import SEED_ENV, StepRun, run_step
 from runner.tzrec.preflight import DataSet, input_files, preflight, tzrec_input_path
 from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFolder, config_hash, file_stamp
 
@@ -215,15 +215,16 @@ class Session:
     def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {SEED_ENV: str(self.options.seed), **(extra or {})}
 
-    def _finish(self, step: str, seconds: float, extra: Mapping[str, Any]) -> dict[str, Any]:
+    def _finish(self, step: str, cost: StepRun, extra: Mapping[str, Any]) -> dict[str, Any]:
         if not self.run.outputs_present(step):
             raise RuntimeError(f"tzrec {step} exited cleanly but its outputs are missing; see "
                                f"{self.run.log_path(step)}")
-        self.run.write_record(step, self.fingerprint(step), seconds, extra)
+        self.run.write_record(step, self.fingerprint(step), cost.seconds,
+                              {"peak_rss_gb": round(cost.peak_rss_gb, 3), **extra})
         return self.run.read_record(step) or {}
 
     def _run_train(self, step: str) -> dict[str, Any]:
-        seconds = run_step(step, self.python, "tzrec.train_eval",
+        cost = run_step(step, self.python, "tzrec.train_eval",
                            ["--pipeline_config_path", str(self.run.pipeline_config)],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
@@ -231,28 +232,28 @@ class Session:
         checkpoints = self.run.checkpoints()
         log.info("train: eval metrics %s (checkpoint %s)", _metrics_text(metrics),
                  checkpoints[-1].name if checkpoints else "?")
-        return self._finish(step, seconds, {"metrics": metrics, "nproc": self.options.nproc,
+        return self._finish(step, cost, {"metrics": metrics, "nproc": self.options.nproc,
                                             "metrics_on": str(self.options.eval_data.absolute()),
                                             "checkpoint": checkpoints[-1].name if checkpoints else None})
 
     def _run_evaluate(self, step: str) -> dict[str, Any]:
-        seconds = run_step(step, self.python, "tzrec.eval",
+        cost = run_step(step, self.python, "tzrec.eval",
                            ["--pipeline_config_path", str(self.run.trained_config),
                             "--eval_input_path", tzrec_input_path(self.options.eval_data)],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
         metrics = _last_json_line(self.run.model_dir / EVAL_RESULT)
         log.info("evaluate: %s on %s", _metrics_text(metrics), _shown(self.options.eval_data))
-        return self._finish(step, seconds, {"metrics": metrics})
+        return self._finish(step, cost, {"metrics": metrics})
 
     def _run_export(self, step: str) -> dict[str, Any]:
-        seconds = run_step(step, self.python, "tzrec.export",
+        cost = run_step(step, self.python, "tzrec.export",
                            ["--pipeline_config_path", str(self.run.trained_config),
                             "--export_dir", str(self.run.export_dir)],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env({"QUANT_EMB": "0"}))
         log.info("export: %s", _shown(self.run.export_dir / "scripted_model.pt"))
-        return self._finish(step, seconds, {})
+        return self._finish(step, cost, {})
 
     def _run_predict(self, step: str) -> dict[str, Any]:
         data_set = step.removeprefix("predict_")
@@ -261,7 +262,7 @@ class Session:
         schema = pq.read_schema(files[0])
         reserved = [*RESERVED_COLUMNS, *(c for c in OPTIONAL_RESERVED_COLUMNS if c in schema.names)]
         output = self.run.predictions_dir(data_set)
-        seconds = run_step(step, self.python, "tzrec.predict",
+        cost = run_step(step, self.python, "tzrec.predict",
                            ["--scripted_model_path", str(self.run.export_dir),
                             "--predict_input_path", tzrec_input_path(data),
                             "--predict_output_path", str(output),
@@ -281,7 +282,7 @@ class Session:
                                f"see {self.run.log_path(step)}")
         schema_text = ", ".join(f"{f.name} {f.type}" for f in out_schema)
         log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", _shown(output), schema_text)
-        return self._finish(step, seconds, {"rows": rows_out, "schema": schema_text,
+        return self._finish(step, cost, {"rows": rows_out, "schema": schema_text,
                                             "files": [p.name for p in written]})
 
 

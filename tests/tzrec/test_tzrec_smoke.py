@@ -67,3 +67,24 @@ def test_train_export_predict(tzrec_python: Path, tiny_data: dict[str, Path], de
     stamp = (run / "logs" / "predict_predict.done.json").read_text()
     assert main(_args("predict", deepfm_config, tiny_data, outputs, python)) == 0
     assert (run / "logs" / "predict_predict.done.json").read_text() == stamp
+
+
+@pytest.mark.tzrec
+def test_two_processes_train_and_predict_every_row(tzrec_python: Path, tiny_data: dict[str, Path],
+                                                   deepfm_config: Path, tmp_path: Path) -> None:
+    """--nproc 2: torchrun starts two ranks (gloo on CPU); the ranks split the data, so each writes its own
+    part of the predictions and together they hold every input row exactly once."""
+    outputs = tmp_path / "outputs"
+    assert main(_args("predict", deepfm_config, tiny_data, outputs, str(tzrec_python), "--nproc", "2")) == 0
+    run = outputs / "deepfm_tiny"
+    train_record = json.loads((run / "logs" / "train.done.json").read_text())
+    assert train_record["nproc"] == 2 and train_record["peak_rss_gb"] > 0
+    for data_set in ("eval", "predict"):
+        parts = sorted((run / "predictions" / data_set).glob("part-*.parquet"))
+        assert len(parts) == 2, parts
+        predictions = pa.concat_tables([pq.read_table(part) for part in parts])
+        source = pq.read_table(tiny_data[data_set])
+        pairs = sorted(zip(predictions.column("user_id").to_pylist(), predictions.column("item_id").to_pylist(),
+                           strict=True))
+        assert pairs == sorted(zip(source.column("user_id").to_pylist(), source.column("item_id").to_pylist(),
+                                   strict=True))

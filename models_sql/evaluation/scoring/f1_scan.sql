@@ -3,7 +3,11 @@
     most probable pairs), both after the per-user cap. Scored against every purchase of the eval
     day (int_pair_labels): a true pair outside the candidates is a miss, so this is the
     competition's F1 = 2 hits / (predicted + true). The seed plan's settings (score_threshold,
-    score_top_k) are always in the grids. -#}
+    score_top_k) are always in the grids.
+    The top-K scan also carries f1_smoothed: the mean F1 of the top-K settings within a factor
+    score_smoothing_ratio of K (both ways), where at least score_smoothing_min_settings are. The eval day's F1 is flat over a wide range of K and
+    one hit moves it by ~0.0025, so the argmax of the raw curve is mostly noise; the smoothed
+    curve's argmax (is_best_smoothed) sits inside the plateau. -#}
 
 with
 
@@ -157,6 +161,42 @@ scored as (
 
 ),
 
+smoothed as (
+
+    -- for each top-K setting: the mean F1 of the top-K settings within a factor of its K
+    select
+        scored.scan,
+        scored.top_k,
+        -- a window of fewer settings (the smallest K) smooths nothing: no smoothed value
+        case
+            when count(*) >= {{ var('score_smoothing_min_settings') }} then avg(neighbours.f1)
+        end as f1_smoothed
+
+    from scored
+    inner join scored as neighbours
+        on
+            neighbours.scan = scored.scan
+            and neighbours.top_k * {{ var('score_smoothing_ratio') }} >= scored.top_k
+            and neighbours.top_k <= scored.top_k * {{ var('score_smoothing_ratio') }}
+    where scored.scan = 'top_k'
+    group by scored.scan, scored.top_k
+
+),
+
+with_smoothed as (
+
+    select
+        scored.*,
+        smoothed.f1_smoothed
+
+    from scored
+    left join smoothed
+        on
+            scored.scan = smoothed.scan
+            and scored.top_k = smoothed.top_k
+
+),
+
 final as (
 
     select
@@ -175,9 +215,18 @@ final as (
         row_number() over (
             partition by scan order by f1 desc, predicted_pairs asc, threshold desc, top_k asc
         ) = 1 as is_best,
+        f1_smoothed,
+        -- the best top-K by smoothed F1 (ties to the fewer pairs); false on the threshold scan
+        coalesce(
+            f1_smoothed is not null
+            and row_number() over (
+                partition by scan order by f1_smoothed desc nulls last, predicted_pairs asc, top_k asc
+            ) = 1,
+            false
+        ) as is_best_smoothed,
         coalesce(threshold = {{ var('score_threshold') }}, top_k = {{ var('score_top_k') }}) as is_seed_default
 
-    from scored
+    from with_smoothed
 
 )
 

@@ -4,7 +4,9 @@
       top_k_share  the best top-K's pairs as a share of the eval day's scored pairs, times the
                    predict day's scored pairs (at least 1): ranks only, so any monotone change in
                    the model's calibration leaves it unchanged;
-      threshold    the best threshold, applied to the predict day's probabilities as it is.
+      threshold    the best threshold, applied to the predict day's probabilities as it is;
+      top_k_share_smoothed  as top_k_share, from the top-K with the best smoothed F1
+                   (f1_scan.is_best_smoothed) instead of the best raw F1.
     One row. The predict day contributes only its count of scored pairs. -#}
 
 with
@@ -32,7 +34,9 @@ best_threshold as (
 best_top_k as (
 
     select * from scan
-    where scan = 'top_k' and is_best
+    where
+        scan = 'top_k'
+        and {{ 'is_best_smoothed' if operating_point_rule() == 'top_k_share_smoothed' else 'is_best' }}
 
 ),
 
@@ -79,8 +83,12 @@ chosen as (
     from carried
     inner join scan
         on
-            scan.is_best
-            and scan.scan = case when carried.operating_point_rule = 'threshold' then 'threshold' else 'top_k' end
+            case
+                when carried.operating_point_rule = 'threshold' then scan.scan = 'threshold' and scan.is_best
+                when carried.operating_point_rule = 'top_k_share_smoothed'
+                    then scan.scan = 'top_k' and scan.is_best_smoothed
+                else scan.scan = 'top_k' and scan.is_best
+            end
 
 ),
 

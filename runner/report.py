@@ -1,0 +1,255 @@
+"""docs/RESULTS.md from a study's scores (runner.study): tables per generator seed, across seeds, one plot.
+
+Reads every <run>/study_score.json under outputs/study/ (written by `python -m runner study`) and
+writes the page and its plot. Nothing here is measured: every number comes from those files, and
+the page names the command that made them.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.paths import DOCS_DIR, shown
+from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, Study
+
+PLOT = DOCS_DIR / "results_f1.png"
+MAIN_RULE, OTHER_RULE = RULES
+
+
+@dataclass(frozen=True)
+class ModelSeed:
+    """One model on one generated month: a single run, or the runs of several model seeds."""
+
+    label: str
+    kind: str
+    records: list[dict[str, Any]]
+
+    def metric(self, name: str, rule: str = MAIN_RULE) -> float | None:
+        values = [r[rule][name] for r in self.records if r.get(rule, {}).get(name) is not None]
+        return statistics.fmean(values) if values else None
+
+    def cost(self, name: str) -> float | None:
+        values = [r[name] for r in self.records if r.get(name) is not None]
+        return statistics.fmean(values) if values else None
+
+    def spread(self, name: str, rule: str = MAIN_RULE) -> tuple[float, float] | None:
+        values = [r[rule][name] for r in self.records if r.get(rule, {}).get(name) is not None]
+        return (min(values), max(values)) if len(values) > 1 else None
+
+
+def read_scores(root: Path = STUDY_OUTPUTS) -> list[dict[str, Any]]:
+    scores = [json.loads(path.read_text()) for path in sorted(root.rglob(SCORE_FILE))]
+    if not scores:
+        raise FileNotFoundError(f"no {SCORE_FILE} under {shown(root)}: run `python -m runner study` first")
+    return scores
+
+
+def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
+    """generator seed -> label -> ModelSeed. Single tzrec runs of one config are pooled over model seeds."""
+    pooled: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in scores:
+        kind = record.get("kind", "tzrec")
+        label = {"gbdt": record["model"] + " (GBDT reference)",
+                 "tzrec": record["model"] + ", one model seed",
+                 "tzrec_seed_mean": record["model"] + ", mean of the model seeds",
+                 "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
+                 }.get(kind, record["model"])
+        pooled[(int(record["generator_seed"]), label, kind)].append(record)
+    grouped: dict[int, dict[str, ModelSeed]] = defaultdict(dict)
+    for (seed, label, kind), records in sorted(pooled.items()):
+        grouped[seed][label] = ModelSeed(label, kind, records)
+    return grouped
+
+
+def _f(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _i(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _seed_table(seed: int, models: dict[str, ModelSeed]) -> list[str]:
+    any_record = next(iter(models.values())).records[0]
+    cart, oracle, recall = any_record.get("cart_rule", {}), any_record.get("oracle") or {}, any_record.get(
+        "candidate_recall", {})
+    lines = [
+        f"### Generator seed {seed}",
+        "",
+        f"Cart rule F1: eval day {_f(cart.get('eval'))}, 12-19 {_f(cart.get('predict'))}. Oracle bound on 12-19: "
+        f"expected {_f(oracle.get('expected_f1'))}, observed {_f(oracle.get('observed_f1'))}. Candidate recall "
+        f"(the ceiling of any model's recall): eval day {_f(recall.get('eval'), 3)}, "
+        f"12-19 {_f(recall.get('predict'), 3)}.",
+        "",
+        "| model | runs | eval F1 | eval P | eval R | eval pairs | 12-19 F1 (min–max) | 12-19 P | 12-19 R "
+        "| 12-19 pairs | 12-19 F1, raw-argmax K | validation AUC | train s | peak RSS GB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, model in models.items():
+        spread = model.spread("predict_f1")
+        f1 = _f(model.metric("predict_f1")) + (f" ({spread[0]:.4f}–{spread[1]:.4f})" if spread else "")
+        lines.append(
+            f"| {label} | {len(model.records)} | {_f(model.metric('eval_f1'))} | {_f(model.metric('eval_precision'))} "
+            f"| {_f(model.metric('eval_recall'))} | {_i(model.metric('eval_pairs'))} | {f1} "
+            f"| {_f(model.metric('predict_precision'))} | {_f(model.metric('predict_recall'))} "
+            f"| {_i(model.metric('predict_pairs'))} | {_f(model.metric('predict_f1', OTHER_RULE))} "
+            f"| {_f(model.cost('validation_auc'))} | {_i(model.cost('train_seconds'))} "
+            f"| {_f(model.cost('peak_rss_gb'), 2)} |"
+        )
+    return [*lines, ""]
+
+
+def _across_seeds(grouped: dict[int, dict[str, ModelSeed]]) -> tuple[list[str], dict[str, Any]]:
+    seeds = sorted(grouped)
+    labels = list(dict.fromkeys(label for seed in seeds for label in grouped[seed]))
+    header = " | ".join(str(s) for s in seeds)
+    lines = [
+        f"| model | eval F1, mean | 12-19 F1: {header} | mean | sd | × cart rule (per seed) "
+        "| share of oracle (observed) |",
+        "|---|---|" + "---|" * len(seeds) + "---|---|---|---|",
+    ]
+    summary: dict[str, Any] = {}
+    for label in labels:
+        present = [grouped[s][label] for s in seeds if label in grouped[s]]
+        if len(present) != len(seeds):
+            continue
+        f1s = [m.metric("predict_f1") or 0.0 for m in present]
+        evals = [m.metric("eval_f1") or 0.0 for m in present]
+        carts = [m.records[0]["cart_rule"].get("predict") or float("nan") for m in present]
+        oracles = [(m.records[0].get("oracle") or {}).get("observed_f1") or float("nan") for m in present]
+        ratios = [f / c for f, c in zip(f1s, carts, strict=True)]
+        share = statistics.fmean(f / o for f, o in zip(f1s, oracles, strict=True))
+        summary[label] = {"kind": present[0].kind, "f1s": f1s, "eval_mean": statistics.fmean(evals),
+                          "ratios": ratios, "mean": statistics.fmean(f1s)}
+        lines.append(
+            f"| {label} | {statistics.fmean(evals):.4f} | " + " | ".join(f"{f:.4f}" for f in f1s)
+            + f" | {statistics.fmean(f1s):.4f} | {statistics.stdev(f1s) if len(f1s) > 1 else 0:.4f} | "
+            + " / ".join(f"{r:.2f}×" for r in ratios) + f" | {100 * share:.0f} % |"
+        )
+    return lines, summary
+
+
+def _rules_table(grouped: dict[int, dict[str, ModelSeed]]) -> list[str]:
+    lines = [f"| model | 12-19 F1 mean, {MAIN_RULE} | 12-19 F1 mean, {OTHER_RULE} |", "|---|---|---|"]
+    seeds = sorted(grouped)
+    for label in dict.fromkeys(label for seed in seeds for label in grouped[seed]):
+        present = [grouped[s][label] for s in seeds if label in grouped[s]]
+        if len(present) != len(seeds):
+            continue
+        main = statistics.fmean(m.metric("predict_f1") or 0.0 for m in present)
+        other = statistics.fmean(m.metric("predict_f1", OTHER_RULE) or 0.0 for m in present)
+        lines.append(f"| {label} | {main:.4f} | {other:.4f} |")
+    return lines
+
+
+def verdict(summary: dict[str, Any]) -> list[str]:
+    """The target of issue 5, checked on the numbers: the tzrec model with the best mean eval-day F1
+    (chosen without looking at 12-19) against the GBDT and 1.5× the cart rule, seed by seed."""
+    gbdt = next((v for v in summary.values() if v["kind"] == "gbdt"), None)
+    candidates = {k: v for k, v in summary.items() if v["kind"].startswith("tzrec")}
+    if gbdt is None or not candidates:
+        return ["The study lacks the GBDT or a tzrec model on every seed: no verdict."]
+    best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
+    beats = [f >= g for f, g in zip(best["f1s"], gbdt["f1s"], strict=True)]
+    cart_ok = [r >= 1.5 for r in best["ratios"]]
+    met = all(beats) and all(cart_ok)
+    lines = [
+        f"The tzrec model with the best mean eval-day F1 is **{best_label}** (chosen on the eval day, "
+        f"mean {best['eval_mean']:.4f}). On 12-19 it scores "
+        + ", ".join(f"{f:.4f}" for f in best["f1s"]) + " against the GBDT's "
+        + ", ".join(f"{g:.4f}" for g in gbdt["f1s"])
+        + f" (mean {best['mean']:.4f} vs {gbdt['mean']:.4f}), and "
+        + ", ".join(f"{r:.2f}×" for r in best["ratios"]) + " the cart rule.",
+        "",
+        f"**Target {'met' if met else 'not met'}**: at least the GBDT on "
+        f"{sum(beats)} of {len(beats)} seeds, at least 1.5× the cart rule on {sum(cart_ok)} of {len(cart_ok)}.",
+    ]
+    return lines
+
+
+def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seeds = sorted(grouped)
+    labels = [label for label in dict.fromkeys(label for seed in seeds for label in grouped[seed])
+              if all(label in grouped[s] for s in seeds)]
+    figure, axis = plt.subplots(figsize=(11, 5))
+    width = 0.8 / max(1, len(labels))
+    for index, label in enumerate(labels):
+        values = [grouped[s][label].metric("predict_f1") or 0.0 for s in seeds]
+        positions = [s_index + index * width for s_index in range(len(seeds))]
+        axis.bar(positions, values, width=width, label=label)
+    for s_index, seed in enumerate(seeds):
+        record = next(iter(grouped[seed].values())).records[0]
+        left, right = s_index - width / 2, s_index + 0.8 - width / 2
+        cart = record["cart_rule"].get("predict")
+        oracle = (record.get("oracle") or {}).get("observed_f1")
+        if cart:
+            axis.hlines(cart, left, right, colors="black", linestyles="--",
+                        label="cart rule" if s_index == 0 else None)
+            axis.hlines(1.5 * cart, left, right, colors="grey", linestyles=":",
+                        label="1.5 × cart rule" if s_index == 0 else None)
+        if oracle:
+            axis.hlines(oracle, left, right, colors="tab:red", linestyles="-.",
+                        label="oracle bound (observed)" if s_index == 0 else None)
+    axis.set_xticks([s_index + 0.4 - width / 2 for s_index in range(len(seeds))])
+    axis.set_xticklabels([f"generator seed {s}" for s in seeds])
+    axis.set_ylabel("F1 on 2014-12-19 (operating point from the eval day)")
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axis.grid(True, axis="y", alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path | None = None,
+                 scores_root: Path = STUDY_OUTPUTS) -> Path:
+    grouped = group(read_scores(scores_root))
+    across, summary = _across_seeds(grouped)
+    picture = plot(grouped, out.parent / PLOT.name)
+    lines = [
+        "# Results",
+        "",
+        f"Written by `python -m runner report` from the scores of `python -m runner study --study "
+        f"{shown(study.source)}` (every run's `outputs/study/seed_<G>/.../{SCORE_FILE}`); do not edit by hand "
+        "(the hand-written notes below the tables come from `docs/RESULTS_NOTES.md`).",
+        "",
+        f"Generated months of {study.users:,} users, generator seeds {', '.join(map(str, study.generator_seeds))}; "
+        f"tzrec configs trained once per model seed ({', '.join(map(str, study.model_seeds))}). The operating "
+        f"point is chosen on the eval day (12-18 labels) only and carried to 12-19 as a share of the day's "
+        f"scored pairs: `{MAIN_RULE}` (the default; the K with the best F1 smoothed over neighbouring K) in "
+        f"every table, `{OTHER_RULE}` (the raw argmax) beside it. 12-19 is scored against the generator's "
+        "held-out answers and never used to choose anything. P / R are precision / recall; pairs are the "
+        "submitted pairs; train s and peak RSS are the training step's (for tzrec the largest process).",
+        "",
+        "## Across generator seeds",
+        "",
+        *across,
+        "",
+        *verdict(summary),
+        "",
+        f"![12-19 F1 by model and generator seed]({picture.name})",
+        "",
+        "## Per generator seed",
+        "",
+    ]
+    for seed in sorted(grouped):
+        lines += _seed_table(seed, grouped[seed])
+    lines += ["## Operating-point rules", "", "Mean 12-19 F1 over the generator seeds under each rule "
+              "(both chosen on the eval day):", "", *_rules_table(grouped), ""]
+    notes = notes or DOCS_DIR / "RESULTS_NOTES.md"
+    if notes.exists():
+        lines += [notes.read_text().rstrip(), ""]
+    out.write_text("\n".join(lines))
+    return out

@@ -1,0 +1,308 @@
+"""The multi-seed study behind docs/RESULTS.md: every model of a study file on several generated months.
+
+A study file (configs/studies/*.yml) names the generator seeds, the models and the model seeds:
+
+    generator_seeds: [20141219, 7, 42]     # one generated month each (20,000 users)
+    model_seeds: [1, 2, 3]                 # every tzrec config is trained once per model seed
+    gbdt: {name: gbdt_v1}                  # the reference (python -m runner baseline gbdt)
+    tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
+    ensembles: {name: [config stem, ...]}  # mean of the seed-averaged runs of those configs
+
+Per generator seed G the study works in a workspace (data/ for the default seed, data/seed_G/
+otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/study/seed_G/:
+
+    m<S>/<config stem>/      one tzrec run per model seed S
+    mean/<config stem>/      the mean of a config's model-seed runs (the "average several seeds" lever)
+    mean/<ensemble name>/    the mean of several configs' seed-averaged runs
+    gbdt_v1/                 the GBDT reference
+
+Every run is scored twice through the dbt scoring models (operating point rules top_k_share and
+top_k_share_smoothed, both chosen on the eval day only) and summarised in <run>/study_score.json,
+which `python -m runner report` reads. Each step is skipped when its outputs exist, so an
+interrupted study resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from runner.paths import DATA_DIR, OUTPUTS_DIR, PROJECT_ROOT, shown
+
+log = logging.getLogger("runner.study")
+
+DEFAULT_GENERATOR_SEED = 20141219
+STUDY_OUTPUTS = OUTPUTS_DIR / "study"
+SCORE_FILE = "study_score.json"
+# The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
+RULES = ("top_k_share_smoothed", "top_k_share")
+EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
+
+
+class StudyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Study:
+    """A parsed study file."""
+
+    source: Path
+    generator_seeds: list[int]
+    users: int
+    model_seeds: list[int]
+    gbdt_name: str | None
+    tzrec: list[Path]
+    ensembles: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> Study:
+        try:
+            spec = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as error:
+            raise StudyError(f"cannot read the study file {path}: {error}") from error
+        if not isinstance(spec, dict):
+            raise StudyError(f"{path}: a study file is a mapping (generator_seeds, model_seeds, gbdt, tzrec)")
+        unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles"}
+        if unknown:
+            raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+        configs = [PROJECT_ROOT / c for c in spec.get("tzrec", [])]
+        for config in configs:
+            if not config.is_file():
+                raise StudyError(f"{path}: tzrec config {shown(config)} does not exist")
+        stems = {config.stem for config in configs}
+        ensembles = {str(k): [str(m) for m in v] for k, v in (spec.get("ensembles") or {}).items()}
+        for name, members in ensembles.items():
+            missing = [m for m in members if m not in stems]
+            if missing or len(members) < 2:
+                raise StudyError(f"{path}: ensemble {name} needs two or more of the study's tzrec configs "
+                                 f"(unknown: {', '.join(missing) or 'none'})")
+        gbdt = spec.get("gbdt")
+        return cls(
+            source=path,
+            generator_seeds=[int(s) for s in spec.get("generator_seeds", [DEFAULT_GENERATOR_SEED])],
+            users=int(spec.get("users", 20_000)),
+            model_seeds=[int(s) for s in spec.get("model_seeds", [1])],
+            gbdt_name=(gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None,
+            tzrec=configs,
+            ensembles=ensembles,
+        )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One generated month and everything dbt makes of it."""
+
+    generator_seed: int
+
+    @property
+    def root(self) -> Path:
+        return DATA_DIR if self.generator_seed == DEFAULT_GENERATOR_SEED else DATA_DIR / f"seed_{self.generator_seed}"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "processed"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "tianchi.duckdb"
+
+    @property
+    def answers(self) -> Path:
+        return self.raw / "answers" / "answers_20141219.txt"
+
+    @property
+    def outputs(self) -> Path:
+        return STUDY_OUTPUTS / f"seed_{self.generator_seed}"
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_dir": shown(self.raw), "processed_dir": shown(self.processed), "answers_path": shown(self.answers)}
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Point dbt (profiles.yml) and the scoring readers at this workspace's database."""
+        before = os.environ.get("TIANCHI_DUCKDB_PATH")
+        os.environ["TIANCHI_DUCKDB_PATH"] = shown(self.database)
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("TIANCHI_DUCKDB_PATH", None)
+            else:
+                os.environ["TIANCHI_DUCKDB_PATH"] = before
+
+
+# ---- data ----------------------------------------------------------------------------------------
+
+
+def ensure_month(workspace: Workspace, users: int) -> None:
+    """Generate the month if its answers are missing; dbt build if an export is missing or older than the raw files."""
+    from runner.dbt import run_dbt
+    from runner.synthetic import generate
+
+    if not workspace.answers.exists():
+        log.info("seed %s: generating %s users into %s", workspace.generator_seed, f"{users:,}", shown(workspace.raw))
+        generate(workspace.raw, n_users=users, seed=workspace.generator_seed, progress=False)
+    raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
+    exports = [workspace.processed / f"{name}.parquet" for name in EXPORTS]
+    if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
+        log.info("seed %s: exports in %s are up to date", workspace.generator_seed, shown(workspace.processed))
+        return
+    workspace.processed.mkdir(parents=True, exist_ok=True)
+    log.info("seed %s: dbt build into %s", workspace.generator_seed, shown(workspace.database))
+    with workspace.active():
+        run_dbt(["build"], dbt_vars=workspace.dbt_vars())
+
+
+# ---- models --------------------------------------------------------------------------------------
+
+
+def run_gbdt(workspace: Workspace, name: str) -> Path:
+    """The GBDT reference in a child process (so its peak memory is its own)."""
+    run_dir = workspace.outputs / name
+    if (run_dir / "run.json").exists() and _has_predictions(run_dir):
+        return run_dir
+    command = [sys.executable, "-m", "runner", "baseline", "gbdt", "--name", name,
+               "--processed-dir", str(workspace.processed), "--outputs", str(workspace.outputs)]
+    log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    return run_dir
+
+
+def run_tzrec(workspace: Workspace, config: Path, model_seed: int) -> Path:
+    """Train, export and predict one config with one model seed (finished steps are reused)."""
+    from runner.tzrec.steps import RunOptions, run_command
+
+    processed = workspace.processed
+    options = RunOptions(config=config, train_data=processed / "train.parquet",
+                         eval_data=processed / "validation.parquet", predict_data=processed / "predict.parquet",
+                         predict_eval_data=processed / "eval.parquet", buckets=processed / "id_buckets.parquet",
+                         outputs_dir=workspace.outputs / f"m{model_seed}", seed=model_seed)
+    for step in ("train", "export", "predict"):
+        run_command(step, options)
+    return options.outputs_dir / config.stem
+
+
+def average(workspace: Workspace, name: str, members: list[Path]) -> Path:
+    from runner.ensemble import average_runs
+
+    out = workspace.outputs / "mean" / name
+    newest = max(p.stat().st_mtime for m in members for p in (m / "predictions").rglob("*.parquet"))
+    if _has_predictions(out) and min(p.stat().st_mtime for p in (out / "predictions").rglob("*.parquet")) > newest:
+        return out
+    return average_runs(members, out)
+
+
+def _has_predictions(run_dir: Path) -> bool:
+    return all(any((run_dir / "predictions" / split).glob("*.parquet")) for split in ("eval", "predict"))
+
+
+# ---- scoring -------------------------------------------------------------------------------------
+
+
+def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str, Any]:
+    """Score a run under each rule and write <run>/study_score.json (skipped when newer than the predictions)."""
+    from runner.scoring import build_scoring_models, read_report
+
+    path = run_dir / SCORE_FILE
+    newest = max(p.stat().st_mtime for p in (run_dir / "predictions").rglob("*.parquet"))
+    if path.exists() and path.stat().st_mtime > newest:
+        return json.loads(path.read_text())
+    record: dict[str, Any] = {"generator_seed": workspace.generator_seed, "run": shown(run_dir), **kind,
+                              **_cost(run_dir)}
+    with workspace.active():
+        for rule in reversed(RULES):  # the default rule last: the database keeps its scoring for `submit`
+            build_scoring_models(run_dir, extra_vars={"operating_point_rule": rule})
+            report = read_report(run_dir, workspace.raw)
+            point, board = report.point, report.leaderboard
+            record[rule] = {
+                "eval_f1": point.eval_f1, "eval_precision": point.eval_precision, "eval_recall": point.eval_recall,
+                "eval_pairs": point.eval_predicted_pairs, "top_k_share": point.top_k_share,
+                "predict_f1": board.f1, "predict_precision": board.precision, "predict_recall": board.recall,
+                "predict_pairs": board.submitted_pairs,
+            }
+        record["cart_rule"] = {dataset: rule.f1 for dataset, rule in report.cart_rule.items()}
+        record["oracle"] = ({"expected_f1": report.oracle.expected_f1, "observed_f1": report.oracle.observed_f1}
+                            if report.oracle else None)
+        record["candidate_recall"] = _candidate_recall(workspace.database)
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    log.info("scored %s: eval F1 %.4f, 12-19 F1 %.4f (%s)", shown(run_dir), record[RULES[0]]["eval_f1"],
+             record[RULES[0]]["predict_f1"] or 0.0, RULES[0])
+    return record
+
+
+def _candidate_recall(database: Path) -> dict[str, float]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute("select dataset, candidate_recall from candidate_recall "
+                                  "where dataset in ('eval', 'predict')").fetchall()
+    return {dataset: float(value) for dataset, value in rows}
+
+
+def _cost(run_dir: Path) -> dict[str, Any]:
+    """Training seconds, peak memory and validation AUC from the run's own records."""
+    gbdt = run_dir / "run.json"
+    if gbdt.exists():
+        record = json.loads(gbdt.read_text())
+        return {"train_seconds": record.get("train_seconds"), "peak_rss_gb": record.get("peak_rss_gb"),
+                "validation_auc": record.get("validation_auc")}
+    train = run_dir / "logs" / "train.done.json"
+    if train.exists():
+        record = json.loads(train.read_text())
+        auc = (record.get("metrics") or {}).get("auc")
+        return {"train_seconds": record.get("seconds"), "peak_rss_gb": record.get("peak_rss_gb"),
+                "validation_auc": auc}
+    return {}
+
+
+# ---- the whole study -----------------------------------------------------------------------------
+
+
+def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[str, Any]]:
+    records = []
+    for generator_seed in study.generator_seeds:
+        if only_seeds and generator_seed not in only_seeds:
+            continue
+        started = time.monotonic()
+        workspace = Workspace(generator_seed)
+        ensure_month(workspace, study.users)
+        if study.gbdt_name:
+            run_dir = run_gbdt(workspace, study.gbdt_name)
+            records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt"}))
+        seed_averaged: dict[str, Path] = {}
+        for config in study.tzrec:
+            members = []
+            for model_seed in study.model_seeds:
+                run_dir = run_tzrec(workspace, config, model_seed)
+                records.append(score(workspace, run_dir, {"model": config.stem, "kind": "tzrec",
+                                                          "model_seed": model_seed}))
+                members.append(run_dir)
+            if len(members) > 1:
+                seed_averaged[config.stem] = average(workspace, config.stem, members)
+                records.append(score(workspace, seed_averaged[config.stem],
+                                     {"model": config.stem, "kind": "tzrec_seed_mean",
+                                      "members": [shown(m) for m in members]}))
+        for name, stems in study.ensembles.items():
+            members = [seed_averaged[stem] for stem in stems if stem in seed_averaged]
+            if len(members) >= 2:
+                run_dir = average(workspace, name, members)
+                records.append(score(workspace, run_dir, {"model": name, "kind": "tzrec_ensemble",
+                                                          "members": stems}))
+        log.info("seed %s done in %.0f s; runs under %s", generator_seed, time.monotonic() - started,
+                 shown(workspace.outputs))
+    return records

@@ -1,0 +1,114 @@
+"""The study file reader and the results page built from study scores (no training: hand-made scores)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runner import report
+from runner.study import SCORE_FILE, Study, StudyError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _score(seed: int, model: str, kind: str, eval_f1: float, predict_f1: float, *, model_seed: int | None = None,
+           raw_predict_f1: float | None = None) -> dict:
+    point = {"eval_f1": eval_f1, "eval_precision": 0.1, "eval_recall": 0.08, "eval_pairs": 300, "top_k_share": 0.0035,
+             "predict_f1": predict_f1, "predict_precision": 0.11, "predict_recall": 0.09, "predict_pairs": 290}
+    record = {"generator_seed": seed, "run": f"outputs/study/seed_{seed}/{model}", "model": model, "kind": kind,
+              "train_seconds": 100.0, "peak_rss_gb": 2.0, "validation_auc": 0.86,
+              "top_k_share_smoothed": point,
+              "top_k_share": {**point, "predict_f1": raw_predict_f1 if raw_predict_f1 is not None else predict_f1},
+              "cart_rule": {"eval": 0.06, "predict": 0.06}, "oracle": {"expected_f1": 0.16, "observed_f1": 0.15},
+              "candidate_recall": {"eval": 0.36, "predict": 0.35}}
+    if model_seed is not None:
+        record["model_seed"] = model_seed
+    return record
+
+
+def _write(root: Path, records: list[dict]) -> None:
+    for index, record in enumerate(records):
+        folder = root / f"seed_{record['generator_seed']}" / f"run{index}"
+        folder.mkdir(parents=True)
+        (folder / SCORE_FILE).write_text(json.dumps(record))
+
+
+def _study(tmp_path: Path, seeds: list[int]) -> Study:
+    path = tmp_path / "study.yml"
+    path.write_text(f"generator_seeds: {seeds}\nmodel_seeds: [1, 2]\ngbdt: {{name: gbdt_v1}}\n"
+                    "tzrec: [configs/staging/stage2_deepfm_v3.config]\n")
+    return Study.read(path)
+
+
+def test_the_checked_in_study_file_reads() -> None:
+    study = Study.read(ROOT / "configs/studies/three_seeds.yml")
+    assert len(study.generator_seeds) == 3 and study.gbdt_name == "gbdt_v1"
+    assert all(config.is_file() for config in study.tzrec)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("generator_seeds: [1]\ntzrec: [configs/staging/missing.config]\n", "does not exist"),
+    ("generator_seeds: [1]\nepochs: 3\n", "unknown key(s) epochs"),
+    ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nensembles: {e: [stage2_deepfm_v3, other]}\n",
+     "ensemble e needs two or more"),
+    ("- a list\n", "a study file is a mapping"),
+])
+def test_a_bad_study_file_is_named_with_the_fix(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text(text)
+    with pytest.raises(StudyError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
+        Study.read(path)
+    assert str(path) in str(error.value)
+
+
+def test_model_seeds_pool_into_one_row_with_their_spread() -> None:
+    grouped = report.group([_score(7, "stage2_deepfm_v3", "tzrec", 0.09, 0.10, model_seed=1),
+                            _score(7, "stage2_deepfm_v3", "tzrec", 0.09, 0.08, model_seed=2)])
+    (model,) = grouped[7].values()
+    assert len(model.records) == 2
+    assert model.metric("predict_f1") == pytest.approx(0.09)
+    assert model.spread("predict_f1") == (0.08, 0.10)
+
+
+def _three_seeds(tzrec_f1s: list[float], gbdt_f1s: list[float]) -> list[dict]:
+    records = []
+    for seed, tzrec_f1, gbdt_f1 in zip((1, 2, 3), tzrec_f1s, gbdt_f1s, strict=True):
+        records.append(_score(seed, "gbdt_v1", "gbdt", 0.090, gbdt_f1))
+        records.append(_score(seed, "stage2_deepfm_v3", "tzrec_seed_mean", 0.095, tzrec_f1))
+        # a tzrec model with a worse eval-day F1 is never the one judged, whatever its 12-19 F1
+        records.append(_score(seed, "worse_on_eval", "tzrec_seed_mean", 0.050, 0.5))
+    return records
+
+
+def test_the_verdict_judges_the_tzrec_model_chosen_on_the_eval_day() -> None:
+    _, summary = report._across_seeds(report.group(_three_seeds([0.10, 0.10, 0.10], [0.09, 0.09, 0.09])))
+    text = "\n".join(report.verdict(summary))
+    assert "stage2_deepfm_v3, mean of the model seeds" in text and "**Target met**" in text
+
+
+@pytest.mark.parametrize(("tzrec_f1s", "gbdt_f1s", "why"), [
+    # loses to the GBDT on one seed
+    ([0.10, 0.10, 0.095], [0.09, 0.09, 0.096], "at least the GBDT on 2 of 3 seeds"),
+    # beats the GBDT everywhere, but 0.085 < 1.5 × 0.06
+    ([0.10, 0.10, 0.085], [0.09, 0.09, 0.08], "at least 1.5× the cart rule on 2 of 3"),
+])
+def test_the_verdict_says_where_the_target_is_missed(tzrec_f1s: list[float], gbdt_f1s: list[float],
+                                                     why: str) -> None:
+    _, summary = report._across_seeds(report.group(_three_seeds(tzrec_f1s, gbdt_f1s)))
+    text = "\n".join(report.verdict(summary))
+    assert "**Target not met**" in text and why in text
+
+
+def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path) -> None:
+    scores = tmp_path / "study"
+    _write(scores, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
+    notes = tmp_path / "notes.md"
+    notes.write_text("## Notes\n\nhand-written\n")
+    page = report.write_report(_study(tmp_path, [1, 2, 3]), tmp_path / "RESULTS.md", notes=notes, scores_root=scores)
+    text = page.read_text()
+    assert (tmp_path / "results_f1.png").stat().st_size > 10_000
+    assert "| 0.1000 | 0.1100 | 0.1200 | 0.1100 |" in text  # per-seed 12-19 F1 and their mean
+    assert "### Generator seed 2" in text and "hand-written" in text
+    assert "Candidate recall" in text and "**Target met**" in text
