@@ -135,6 +135,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             "(data/processed/validation.parquet), never on the eval day\n"
             "  5. export    the TorchScript model\n"
             "  6. predict   the eval day (data/processed/eval.parquet) and the predict day\n"
+            "     (4-6 once per --model-seeds seed, in outputs/model_seeds/m<S>/<stem>/; then the mean of their "
+            "probabilities becomes the run outputs/<stem>/ that is scored and submitted)\n"
             "  7. score     F1 scans on the eval day, the operating point, the 12-19 leaderboard where answers "
             "exist; the plot and a docs/experiments.csv row (see `score --help`)\n"
             "  8. submit    outputs/submission_<model>_<version>.tsv, format-checked\n"
@@ -150,6 +152,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, default=None,
                         help="tzrec config to train (default: the one config in configs/production/)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
+    parser.add_argument("--model-seeds", type=int, nargs="+", default=[1, 2, 3],
+                        help="train the config once per seed and submit the mean of their probabilities "
+                             "(one seed: a single run in outputs/<stem>/)")
     parser.add_argument("--tzrec-python", default=None,
                         help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
                         ".venv-tzrec/bin/python)")

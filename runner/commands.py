@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
     """The main job; runner.main_job has the stages and the summary."""
     from runner.main_job import MainJob
 
-    job = MainJob(config=args.config, raw_dir=args.raw_dir, nproc=args.nproc, tzrec_python=args.tzrec_python,
-                  experiments=args.experiments)
+    job = MainJob(config=args.config, raw_dir=args.raw_dir, nproc=args.nproc, model_seeds=tuple(args.model_seeds),
+                  tzrec_python=args.tzrec_python, experiments=args.experiments)
     job.stage("data", lambda: _ensure_data(args))
     job.stage("dbt build", lambda: build(argparse.Namespace(edition="online", raw_dir=args.raw_dir, select=None)))
     job.stage("profile", lambda: profile(args))

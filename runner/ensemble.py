@@ -25,7 +25,8 @@ def _read(run_dir: Path, split: str) -> pa.Table:
     return pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(k, "ascending") for k in KEYS])
 
 
-def average_runs(runs: list[Path], out_dir: Path) -> Path:
+def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = None) -> Path:
+    """Write the mean of the runs' probabilities to out_dir; info overrides its run_info.json keys."""
     if len(runs) < 2:
         raise ValueError("an ensemble needs at least two runs")
     for split in ("eval", "predict"):
@@ -57,5 +58,6 @@ def average_runs(runs: list[Path], out_dir: Path) -> Path:
         "model": "ensemble (mean probability)",
         "params": "members=" + " + ".join(run.name for run in runs),
         "stage": "staging",
+        **(info or {}),
     }, indent=2))
     return out_dir

@@ -1,11 +1,15 @@
 """The main job behind `python -m runner run` (and `make run`): its stages, their times, the summary.
 
-    data -> dbt build -> profile -> train -> export -> predict -> score -> submit
+    data -> dbt build -> profile -> train -> export -> predict [-> average the model seeds] -> score -> submit
 
 Training evaluates on the validation users (data/processed/validation.parquet): nothing about the
 model is chosen on the eval day. `predict` then scores the eval day (data/processed/eval.parquet)
 and the predict day; `score` chooses the operating point on the eval day only. A tzrec step that
 already finished on the same inputs is reused (its stage then takes seconds).
+
+With several model seeds (the default, as in the study behind docs/RESULTS.md) each seed trains its
+own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their probabilities becomes the run that
+is scored and submitted (outputs/<stem>/).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ TRAIN_DATA = PROCESSED_DIR / "train.parquet"
 VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
 EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
+# The production recipe: the config trained once per model seed, probabilities averaged.
+DEFAULT_MODEL_SEEDS = (1, 2, 3)
 
 T = TypeVar("T")
 
@@ -58,6 +64,7 @@ class MainJob:
     config: Path | None
     raw_dir: Path
     nproc: int = 1
+    model_seeds: tuple[int, ...] = DEFAULT_MODEL_SEEDS
     tzrec_python: str | None = None
     experiments: Path | None = None
     outputs_dir: Path = OUTPUTS_DIR
@@ -85,18 +92,35 @@ class MainJob:
         self.config = config
         log.info("model: %s (training evaluates on %s; predictions of %s and %s)", shown(config),
                  shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA))
-        options = RunOptions(config=config, train_data=TRAIN_DATA, eval_data=VALIDATION_DATA,
-                             predict_data=PREDICT_DATA, predict_eval_data=EVAL_DATA,
-                             buckets=PROCESSED_DIR / "id_buckets.parquet", outputs_dir=self.outputs_dir,
-                             nproc=self.nproc, tzrec_python=self.tzrec_python)
+        if not self.model_seeds:
+            raise ValueError("--model-seeds needs at least one seed")
+        several = len(self.model_seeds) > 1
 
         def reused(outcomes: list[Any]) -> str:
             return "" if any(o.ran for o in outcomes) else "reused"
 
-        for step in ("train", "export", "predict"):
-            outcomes = self.stage(step, lambda step=step: run_command(step, options), reused)
-            self.results[step] = {o.step: o.record for o in outcomes}
+        members = []
+        self.results["validation_aucs"] = []
+        for seed in self.model_seeds:
+            outputs_dir = self.outputs_dir / "model_seeds" / f"m{seed}" if several else self.outputs_dir
+            options = RunOptions(config=config, train_data=TRAIN_DATA, eval_data=VALIDATION_DATA,
+                                 predict_data=PREDICT_DATA, predict_eval_data=EVAL_DATA,
+                                 buckets=PROCESSED_DIR / "id_buckets.parquet", outputs_dir=outputs_dir,
+                                 nproc=self.nproc, seed=seed, tzrec_python=self.tzrec_python)
+            for step in ("train", "export", "predict"):
+                name = f"{step} (seed {seed})" if several else step
+                outcomes = self.stage(name, lambda step=step, options=options: run_command(step, options), reused)
+                self.results[step] = {o.step: o.record for o in outcomes}
+            auc = (self.results["train"].get("train", {}).get("metrics") or {}).get("auc")
+            self.results["validation_aucs"].append(auc)
+            members.append(RunFolder.for_config(config, outputs_dir).root)
         run_dir = RunFolder.for_config(config, self.outputs_dir).root
+        if several:
+            from runner.ensemble import average_runs
+
+            info = {"stage": "production" if config.parent == PRODUCTION_CONFIGS else "staging",
+                    "model": f"{config.stem}, mean of model seeds {', '.join(map(str, self.model_seeds))}"}
+            self.stage("average seeds", lambda: average_runs(members, run_dir, info))
         self.results["run_dir"] = run_dir
         self.results["score"] = self.stage("score", lambda: score_and_record(
             run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)"))
@@ -110,9 +134,10 @@ class MainJob:
         if run_dir is not None and outcome is not None:
             report = outcome.report
             point, board = report.point, report.leaderboard
-            train = self.results.get("train", {}).get("train", {})
-            auc = (train.get("metrics") or {}).get("auc")
-            trained = f"; validation AUC {auc:.4f}" if isinstance(auc, float) else ""
+            aucs = [auc for auc in self.results.get("validation_aucs", []) if isinstance(auc, float)]
+            trained = f"; validation AUC {' / '.join(f'{auc:.4f}' for auc in aucs)}" if aucs else ""
+            if len(self.model_seeds) > 1:
+                trained += f" (model seeds {', '.join(map(str, self.model_seeds))}, probabilities averaged)"
             lines.append(f"model        {shown(self.config)} -> {shown(run_dir)}{trained}")
             lines.append(f"eval day     F1 {point.eval_f1:.4f} (precision {point.eval_precision or 0:.4f}, recall "
                          f"{point.eval_recall or 0:.4f}, {point.eval_predicted_pairs:,} pairs, {point.eval_hits} hits "

@@ -18,8 +18,8 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
 
 Every run is scored twice through the dbt scoring models (operating point rules top_k_share and
 top_k_share_smoothed, both chosen on the eval day only) and summarised in <run>/study_score.json,
-which `python -m runner report` reads. Each step is skipped when its outputs exist, so an
-interrupted study resumes where it stopped.
+which `python -m runner report` reads; its row (default rule) is appended to docs/experiments.csv.
+Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -226,6 +226,8 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
         return json.loads(path.read_text())
     record: dict[str, Any] = {"generator_seed": workspace.generator_seed, "run": shown(run_dir), **kind,
                               **_cost(run_dir)}
+    from runner.experiments import EXPERIMENTS_CSV, append_experiment, describe_run, experiment_row
+
     with workspace.active():
         for rule in reversed(RULES):  # the default rule last: the database keeps its scoring for `submit`
             build_scoring_models(run_dir, extra_vars={"operating_point_rule": rule})
@@ -242,6 +244,10 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
                             if report.oracle else None)
         record["candidate_recall"] = _candidate_recall(workspace.database)
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    seed_note = f", model seed {kind['model_seed']}" if "model_seed" in kind else ""
+    append_experiment(experiment_row(report, describe_run(run_dir),
+                                     notes=f"study {shown(workspace.outputs)}, generator seed "
+                                           f"{workspace.generator_seed}{seed_note}"), EXPERIMENTS_CSV)
     log.info("scored %s: eval F1 %.4f, 12-19 F1 %.4f (%s)", shown(run_dir), record[RULES[0]]["eval_f1"],
              record[RULES[0]]["predict_f1"] or 0.0, RULES[0])
     return record

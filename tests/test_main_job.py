@@ -1,0 +1,82 @@
+"""The main job's model stages with several model seeds: one run per seed, their mean scored and submitted.
+
+tzrec itself is replaced by a stand-in that writes predictions (the real steps are covered by
+tests/tzrec/test_tzrec_smoke.py); what is checked here is the orchestration: where each seed's run
+goes, which seed each run gets, and that the averaged run is what score and submit receive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import runner.commands
+import runner.tzrec.steps
+from runner.main_job import MainJob
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "configs/staging/stage2_deepfm_v3.config"
+
+
+def _fake_tzrec(calls: list[tuple[str, int, Path]]) -> Any:
+    def run_command(step: str, options: runner.tzrec.steps.RunOptions) -> list[Any]:
+        run_dir = options.outputs_dir / options.config.stem
+        calls.append((step, options.seed, run_dir))
+        record = {"metrics": {"auc": 0.8 + options.seed / 100}} if step == "train" else {}
+        if step == "predict":
+            for split in ("eval", "predict"):
+                folder = run_dir / "predictions" / split
+                folder.mkdir(parents=True, exist_ok=True)
+                columns = {"logits": pa.array([0.0, 0.0], pa.float32()),
+                           "probs": pa.array([options.seed / 10, 0.5], pa.float32()),
+                           "user_id": pa.array([1, 2], pa.int64()), "item_id": pa.array([10, 20], pa.int64()),
+                           "cutoff_date": pa.array(["2014-12-17", "2014-12-17"])}
+                if split == "eval":
+                    columns["label"] = pa.array([1, 0], pa.int32())
+                pq.write_table(pa.table(columns), folder / "part-0.parquet")
+        return [SimpleNamespace(step=step, ran=True, record=record)]
+
+    return run_command
+
+
+def test_several_model_seeds_train_apart_and_their_mean_is_submitted(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, int, Path]] = []
+    scored: list[Path] = []
+    monkeypatch.setattr(runner.tzrec.steps, "run_command", _fake_tzrec(calls))
+    monkeypatch.setattr(runner.commands, "score_and_record",
+                        lambda run_dir, *args, **kwargs: scored.append(run_dir) or SimpleNamespace())
+    monkeypatch.setattr(runner.commands, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
+
+    job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1, 3), outputs_dir=tmp_path)
+    job.run_model()
+
+    members = {seed: tmp_path / "model_seeds" / f"m{seed}" / CONFIG.stem for seed in (1, 3)}
+    assert [(step, seed) for step, seed, _ in calls] == [
+        ("train", 1), ("export", 1), ("predict", 1), ("train", 3), ("export", 3), ("predict", 3)]
+    assert {seed: run_dir for _, seed, run_dir in calls} == members
+    averaged = tmp_path / CONFIG.stem
+    assert scored == [averaged]
+    probs = pq.read_table(averaged / "predictions" / "eval").column("probs").to_pylist()
+    assert probs == pytest.approx([0.2, 0.5])  # (0.1 + 0.3) / 2 for the pair whose members differ
+    assert job.results["validation_aucs"] == pytest.approx([0.81, 0.83])
+    assert "mean of model seeds 1, 3" in (averaged / "run_info.json").read_text()
+
+
+def test_one_model_seed_is_a_plain_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, int, Path]] = []
+    scored: list[Path] = []
+    monkeypatch.setattr(runner.tzrec.steps, "run_command", _fake_tzrec(calls))
+    monkeypatch.setattr(runner.commands, "score_and_record",
+                        lambda run_dir, *args, **kwargs: scored.append(run_dir) or SimpleNamespace())
+    monkeypatch.setattr(runner.commands, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
+
+    MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(7,), outputs_dir=tmp_path).run_model()
+
+    assert {run_dir for _, _, run_dir in calls} == {tmp_path / CONFIG.stem}
+    assert scored == [tmp_path / CONFIG.stem] and not (tmp_path / "model_seeds").exists()
