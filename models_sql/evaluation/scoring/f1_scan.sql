@@ -175,11 +175,11 @@ smoothed as (
     from scored
     inner join scored as neighbours
         on
-            neighbours.scan = scored.scan
-            and neighbours.top_k * {{ var('score_smoothing_ratio') }} >= scored.top_k
-            and neighbours.top_k <= scored.top_k * {{ var('score_smoothing_ratio') }}
+            scored.scan = neighbours.scan
+            and scored.top_k <= neighbours.top_k * {{ var('score_smoothing_ratio') }}
+            and scored.top_k * {{ var('score_smoothing_ratio') }} >= neighbours.top_k
     where scored.scan = 'top_k'
-    group by scored.scan, scored.top_k
+    group by 1, 2
 
 ),
 
