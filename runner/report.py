@@ -11,7 +11,7 @@ import json
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,24 @@ class ModelSeed:
     label: str
     kind: str
     records: list[dict[str, Any]]
+    # an average of other runs costs what its members cost: their single runs
+    members: list[dict[str, Any]] = field(default_factory=list)
 
     def metric(self, name: str, rule: str = MAIN_RULE) -> float | None:
         values = [r[rule][name] for r in self.records if r.get(rule, {}).get(name) is not None]
         return statistics.fmean(values) if values else None
 
     def cost(self, name: str) -> float | None:
-        values = [r[name] for r in self.records if r.get(name) is not None]
-        return statistics.fmean(values) if values else None
+        """Training seconds (summed over an average's members), peak RSS (their max), validation AUC (mean)."""
+        records = self.members or self.records
+        values = [r[name] for r in records if r.get(name) is not None]
+        if not values:
+            return None
+        if self.members and name == "train_seconds":
+            return sum(values)
+        if self.members and name == "peak_rss_gb":
+            return max(values)
+        return statistics.fmean(values)
 
     def spread(self, name: str, rule: str = MAIN_RULE) -> tuple[float, float] | None:
         values = [r[rule][name] for r in self.records if r.get(rule, {}).get(name) is not None]
@@ -61,9 +71,19 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
                  "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
                  }.get(kind, record["model"])
         pooled[(int(record["generator_seed"]), label, kind)].append(record)
+    singles: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for (seed, _, kind), records in pooled.items():
+        if kind == "tzrec":
+            for record in records:
+                singles[(seed, record["model"])].append(record)
     grouped: dict[int, dict[str, ModelSeed]] = defaultdict(dict)
     for (seed, label, kind), records in sorted(pooled.items()):
-        grouped[seed][label] = ModelSeed(label, kind, records)
+        members: list[dict[str, Any]] = []
+        if kind == "tzrec_seed_mean":
+            members = singles[(seed, records[0]["model"])]
+        elif kind == "tzrec_ensemble":
+            members = [r for stem in records[0].get("members", []) for r in singles[(seed, stem)]]
+        grouped[seed][label] = ModelSeed(label, kind, records, members)
     return grouped
 
 
@@ -105,8 +125,15 @@ def _seed_table(seed: int, models: dict[str, ModelSeed]) -> list[str]:
     return [*lines, ""]
 
 
-def _across_seeds(grouped: dict[int, dict[str, ModelSeed]]) -> tuple[list[str], dict[str, Any]]:
-    seeds = sorted(grouped)
+def _ordered(grouped: dict[int, dict[str, ModelSeed]], order: list[int] | None = None) -> list[int]:
+    """The generator seeds in the study file's order (others after, sorted)."""
+    order = [s for s in (order or []) if s in grouped]
+    return order + sorted(s for s in grouped if s not in order)
+
+
+def _across_seeds(grouped: dict[int, dict[str, ModelSeed]],
+                  order: list[int] | None = None) -> tuple[list[str], dict[str, Any]]:
+    seeds = _ordered(grouped, order)
     labels = list(dict.fromkeys(label for seed in seeds for label in grouped[seed]))
     header = " | ".join(str(s) for s in seeds)
     lines = [
@@ -137,7 +164,7 @@ def _across_seeds(grouped: dict[int, dict[str, ModelSeed]]) -> tuple[list[str], 
 
 def _rules_table(grouped: dict[int, dict[str, ModelSeed]]) -> list[str]:
     lines = [f"| model | 12-19 F1 mean, {MAIN_RULE} | 12-19 F1 mean, {OTHER_RULE} |", "|---|---|---|"]
-    seeds = sorted(grouped)
+    seeds = _ordered(grouped)
     for label in dict.fromkeys(label for seed in seeds for label in grouped[seed]):
         present = [grouped[s][label] for s in seeds if label in grouped[s]]
         if len(present) != len(seeds):
@@ -173,13 +200,13 @@ def verdict(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT) -> Path:
+def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: list[int] | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    seeds = sorted(grouped)
+    seeds = _ordered(grouped, order)
     labels = [label for label in dict.fromkeys(label for seed in seeds for label in grouped[seed])
               if all(label in grouped[s] for s in seeds)]
     figure, axis = plt.subplots(figsize=(11, 5))
@@ -216,8 +243,8 @@ def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT) -> Path:
 def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path | None = None,
                  scores_root: Path = STUDY_OUTPUTS) -> Path:
     grouped = group(read_scores(scores_root))
-    across, summary = _across_seeds(grouped)
-    picture = plot(grouped, out.parent / PLOT.name)
+    across, summary = _across_seeds(grouped, study.generator_seeds)
+    picture = plot(grouped, out.parent / PLOT.name, study.generator_seeds)
     lines = [
         "# Results",
         "",
@@ -231,7 +258,9 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         f"scored pairs: `{MAIN_RULE}` (the default; the K with the best F1 smoothed over neighbouring K) in "
         f"every table, `{OTHER_RULE}` (the raw argmax) beside it. 12-19 is scored against the generator's "
         "held-out answers and never used to choose anything. P / R are precision / recall; pairs are the "
-        "submitted pairs; train s and peak RSS are the training step's (for tzrec the largest process).",
+        "submitted pairs; train s and peak RSS are the training step's (for tzrec the largest process; for an "
+        "average, the sum of its members' training time and their largest peak), and the validation AUC of "
+        "an average is its members' mean.",
         "",
         "## Across generator seeds",
         "",
@@ -244,7 +273,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "## Per generator seed",
         "",
     ]
-    for seed in sorted(grouped):
+    for seed in _ordered(grouped, study.generator_seeds):
         lines += _seed_table(seed, grouped[seed])
     lines += ["## Operating-point rules", "", "Mean 12-19 F1 over the generator seeds under each rule "
               "(both chosen on the eval day):", "", *_rules_table(grouped), ""]
