@@ -123,7 +123,7 @@ def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
         "version: 2", "", "models:",
     ]
     for model, (file_stem, description) in EXPORTS.items():
-        schema = pq.read_schema(processed_dir / f"{file_stem}.parquet")
+        schema = pq.ParquetDataset(processed_dir / f"{file_stem}.parquet").schema  # a file or a Spark folder
         out += [
             f"  - name: {model}",
             f"    description: \"{description} Written to <processed_dir>/{file_stem}.parquet.\"",

@@ -154,8 +154,9 @@ def _order_differences(export: str, left: pd.DataFrame, right: pd.DataFrame, key
     if not moved.any():
         return []
     first = int(np.argmax(moved))
+    expected, actual = (_key_text(frame.iloc[first], keys) for frame in (left_keys, right_keys))
     return [Difference(export, "order", "", f"{int(moved.sum())} rows in another position; the first at row {first}: "
-                       f"expected {_key_text(left_keys.iloc[first], keys)}, got {_key_text(right_keys.iloc[first], keys)}")]
+                       f"expected {expected}, got {actual}")]
 
 
 def _key_text(row: pd.Series, keys: list[str]) -> str:

@@ -23,7 +23,9 @@ sampled as (
 
     from {{ ref('samples') }}
     -- a fixed-size sample, the same on every run
-    order by {{ tianchi_hash_fraction("cast(user_id as " ~ tianchi_string_type() ~ ") || ':' || cast(item_id as " ~ tianchi_string_type() ~ ")", 7) }}, cutoff_date
+    {%- set pair_key = "cast(user_id as " ~ tianchi_string_type() ~ ") || ':' || cast(item_id as "
+        ~ tianchi_string_type() ~ ")" %}
+    order by {{ tianchi_hash_fraction(pair_key, 7) }}, cutoff_date
     limit 300
 
 ),
