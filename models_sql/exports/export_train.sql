@@ -41,8 +41,9 @@ final as (
         {{ export_select_list(ref('samples'), with_label=true, with_weight=true) }}
 
     from sampled
-    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch
-    order by {{ tianchi_hash_fraction('sample_key', var('sampling_seed') + 1) }}
+    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;
+    -- the key breaks ties of the 32-bit hash, so every engine writes the same order
+    order by {{ tianchi_hash_fraction('sample_key', var('sampling_seed') + 1) }}, sample_key
 
 )
 
