@@ -6,7 +6,7 @@ VENV := .venv
 VENV_TZREC := .venv-tzrec
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup lint generate build profile oracle clean help
+.PHONY: run test setup setup-spark lint generate build profile oracle clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,10 +25,17 @@ $(VENV_TZREC)/.installed: requirements/tzrec.txt requirements/tzrec-nodeps.txt r
 
 setup: $(VENV)/.installed $(VENV_TZREC)/.installed  ## create both environments
 
+# The optional Spark extra (dbt-spark session method + pyspark, about 630 MB; needs Java 17), in .venv.
+$(VENV)/.spark-installed: $(VENV)/.installed requirements/spark.txt requirements/spark.lock.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/spark.txt -c requirements/main.lock.txt -c requirements/spark.lock.txt
+	touch $@
+
+setup-spark: $(VENV)/.spark-installed  ## add the Spark extra to .venv (dbt build --target spark; docs/SCALING.md)
+
 run: setup  ## the main job: data (generated if missing), dbt build, train, predict, score, submit
 	$(PY) -m runner run
 
-test: $(VENV)/.installed $(VENV_TZREC)/.installed  ## the whole test suite: lint, unit, dbt integration, tzrec smoke
+test: $(VENV)/.installed $(VENV_TZREC)/.installed $(VENV)/.spark-installed  ## the whole test suite: lint, unit, dbt integration (DuckDB and Spark parity), tzrec smoke
 	mkdir -p data outputs
 	$(VENV)/bin/ruff check runner tests
 	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor

@@ -67,8 +67,8 @@ _ARROW_TO_SQL = {
     pa.int64(): "bigint",
     pa.int32(): "integer",
     pa.float64(): "double",
-    pa.string(): "varchar",
-    pa.large_string(): "varchar",
+    pa.string(): "string",
+    pa.large_string(): "string",
     pa.date32(): "date",
 }
 
@@ -123,7 +123,7 @@ def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
         "version: 2", "", "models:",
     ]
     for model, (file_stem, description) in EXPORTS.items():
-        schema = pq.read_schema(processed_dir / f"{file_stem}.parquet")
+        schema = pq.ParquetDataset(processed_dir / f"{file_stem}.parquet").schema  # a file or a Spark folder
         out += [
             f"  - name: {model}",
             f"    description: \"{description} Written to <processed_dir>/{file_stem}.parquet.\"",
@@ -141,7 +141,7 @@ def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
         "    description: \"num_buckets of every id feature of the exports (largest code + 1), read by the runner.\"",
         "    columns:",
         "      - name: feature_name",
-        "        data_type: varchar",
+        "        data_type: string",
         "        description: \"The id or sequence feature (an export column).\"",
         "        data_tests: [not_null, unique]",
         "      - name: num_buckets",

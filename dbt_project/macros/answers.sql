@@ -27,3 +27,21 @@
     {%- set result = run_query("select count(*) from glob('" ~ path ~ "')") -%}
     {{ return(result.columns[0].values()[0] > 0) }}
 {%- endmacro %}
+
+{#- Spark: the answer file as an external text table (a missing file reads as no rows). -#}
+{% macro spark__tianchi_file_exists(path) -%}
+    {%- set relation = tianchi_raw_source_schema() ~ '.raw_answers' -%}
+    {%- do tianchi_spark_text_table(relation, path) -%}
+    {{ return(tianchi_spark_has_rows(relation)) }}
+{%- endmacro %}
+
+{% macro spark__tianchi_read_answers(path) -%}
+    {%- set relation = tianchi_raw_source_schema() ~ '.raw_answers' -%}
+    {%- do tianchi_spark_text_table(relation, path) -%}
+    (
+        select
+            cast(split(value, chr(9))[0] as bigint) as user_id,
+            cast(split(value, chr(9))[1] as bigint) as item_id
+        from {{ relation }}
+    )
+{%- endmacro %}

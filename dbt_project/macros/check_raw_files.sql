@@ -20,6 +20,62 @@
 {% endmacro %}
 
 
+{#- Spark (after tianchi_create_raw_sources made a table per path): the same checks, except
+    that a glob matching nothing fails in Spark itself (naming the glob), two globs matching the
+    same file are not detected, and a missing file and an empty one are told apart by nothing. -#}
+{% macro spark__tianchi_check_raw_files() %}
+    {%- set missing = [] -%}
+    {%- for kind in ['behavior', 'item'] -%}
+        {%- for pattern in tianchi_raw_files(kind) -%}
+            {%- if not tianchi_is_glob(pattern)
+                and not tianchi_spark_has_rows(tianchi_raw_file_table(kind, loop.index)) -%}
+                {%- do missing.append('  ' ~ kind ~ ' file: ' ~ pattern ~ ' (missing or empty)') -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "Raw input file(s) not found (relative paths start at the folder dbt runs in, "
+            ~ "the project root):\n" ~ (missing | join('\n')) ~ "\n"
+            ~ "Generate the default synthetic data with `python -m runner generate` (or `make run`), "
+            ~ "or point dbt at your files with --vars: edition (online|offline), raw_dir, "
+            ~ "behavior_files, item_files (a path, glob or list each), e.g. "
+            ~ "--vars '{edition: offline, raw_dir: /path/to/tianchi}'."
+        ) }}
+    {%- endif -%}
+
+    {%- for kind in ['behavior', 'item'] -%}
+        {%- set paths = tianchi_raw_files(kind) -%}
+        {%- set repeated = [] -%}
+        {%- for path in paths if paths.count(path) > 1 and path not in repeated -%}
+            {%- do repeated.append(path) -%}
+        {%- endfor -%}
+        {%- if repeated -%}
+            {{ exceptions.raise_compiler_error(
+                "These " ~ kind ~ " files would be read more than once (named twice in the vars): "
+                ~ (repeated | join(', '))
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- for kind in ['behavior', 'item'] if tianchi_has_header(kind) -%}
+        {%- set first_lines = run_query(
+            "select filename, min_by(raw_line, source_row_id) as first_line from "
+            ~ tianchi_raw_source_schema() ~ "." ~ kind ~ "_lines where source_split_start = 0 group by filename"
+        ) -%}
+        {%- for row in first_lines.rows -%}
+            {%- if row[1] is not none and modules.re.match('^[0-9]+([^0-9A-Za-z_]|$)', row[1]) -%}
+                {{ exceptions.raise_compiler_error(
+                    kind ~ " files are read with a header line, but line 1 of " ~ row[0]
+                    ~ " looks like data: '" ~ row[1] ~ "'. Set --vars '{" ~ kind
+                    ~ "_has_header: false}' (or raw_has_header) for files without a header."
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
 {% macro duckdb__tianchi_check_raw_files() %}
     {#- 1. Every expected path (or glob) matches at least one file. -#}
     {%- set missing = [] -%}

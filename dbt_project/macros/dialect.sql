@@ -21,6 +21,10 @@
     rtrim({{ expression }}, chr(13))
 {%- endmacro %}
 
+{% macro spark__tianchi_strip_cr(expression) -%}
+    trim(trailing chr(13) from {{ expression }})
+{%- endmacro %}
+
 {% macro default__tianchi_strip_cr(expression) -%}
     {{ tianchi_not_ported('tianchi_strip_cr') }}
 {%- endmacro %}
@@ -33,6 +37,12 @@
 
 {% macro duckdb__tianchi_split(expression, delimiter_sql) -%}
     string_split({{ expression }}, {{ delimiter_sql }})
+{%- endmacro %}
+
+{#- Spark's split takes a regular expression: the delimiter is quoted (\Q..\E) so that it is
+    matched as text; limit -1 keeps trailing empty fields, as DuckDB does. -#}
+{% macro spark__tianchi_split(expression, delimiter_sql) -%}
+    split({{ expression }}, concat('\\Q', {{ delimiter_sql }}, '\\E'), -1)
 {%- endmacro %}
 
 {% macro default__tianchi_split(expression, delimiter_sql) -%}
@@ -49,6 +59,10 @@
     {{ list_expression }}[{{ position }}]
 {%- endmacro %}
 
+{% macro spark__tianchi_list_element(list_expression, position) -%}
+    try_element_at({{ list_expression }}, {{ position }})
+{%- endmacro %}
+
 {% macro default__tianchi_list_element(list_expression, position) -%}
     {{ tianchi_not_ported('tianchi_list_element') }}
 {%- endmacro %}
@@ -60,6 +74,11 @@
 
 {% macro duckdb__tianchi_list_length(list_expression) -%}
     len({{ list_expression }})
+{%- endmacro %}
+
+{#- array_size is null for a null list (size() would give -1). -#}
+{% macro spark__tianchi_list_length(list_expression) -%}
+    array_size({{ list_expression }})
 {%- endmacro %}
 
 {% macro default__tianchi_list_length(list_expression) -%}
@@ -76,6 +95,13 @@
     regexp_full_match({{ expression }}, {{ tianchi_string_literal(pattern) }})
 {%- endmacro %}
 
+{#- rlike finds the pattern anywhere: anchor it, with \z (not $, which also matches before a
+    final line terminator). Spark unescapes backslashes in string literals, so they are doubled. -#}
+{% macro spark__tianchi_full_match(expression, pattern) -%}
+    {%- set anchored = '^(?:' ~ pattern ~ ')' ~ '\\' ~ 'z' -%}
+    ({{ expression }} rlike {{ tianchi_string_literal(anchored | replace('\\', '\\\\')) }})
+{%- endmacro %}
+
 {% macro default__tianchi_full_match(expression, pattern) -%}
     {{ tianchi_not_ported('tianchi_full_match') }}
 {%- endmacro %}
@@ -90,6 +116,13 @@
     try_strptime({{ expression }}, '%Y-%m-%d %H')
 {%- endmacro %}
 
+{#- Null on a bad time with ANSI mode off (dbt-spark forces it off); the profile sets
+    spark.sql.legacy.timeParserPolicy=CORRECTED so that no day like 02-30 raises instead, and the
+    session time zone to UTC so that the hour and the day never shift. -#}
+{% macro spark__tianchi_parse_hour(expression) -%}
+    to_timestamp({{ expression }}, 'yyyy-MM-dd HH')
+{%- endmacro %}
+
 {% macro default__tianchi_parse_hour(expression) -%}
     {{ tianchi_not_ported('tianchi_parse_hour') }}
 {%- endmacro %}
@@ -98,4 +131,10 @@
 {#- dbt.safe_cast is a plain cast on DuckDB (an error on bad input); make it null instead. -#}
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+
+{#- A SQL string type on every engine (Spark has no length-less varchar). -#}
+{% macro tianchi_string_type() -%}
+    {{ return(api.Column.translate_type('string')) }}
 {%- endmacro %}

@@ -82,6 +82,15 @@
     from read_parquet('{{ location }}')
 {%- endmacro %}
 
+{% macro spark__tianchi_assert_export_not_empty(location) -%}
+    select assert_true(
+        count(user_id) > 0,
+        'export {{ location }} is empty: check the calendar vars, the candidate lookback and the raw data; '
+        || 'nothing may train on it'
+    ) as export_not_empty
+    from parquet.`{{ location }}`
+{%- endmacro %}
+
 {% macro default__tianchi_assert_export_not_empty(location) -%}
     select 1 as export_not_empty
 {%- endmacro %}

@@ -23,7 +23,9 @@ sampled as (
 
     from {{ ref('samples') }}
     -- a fixed-size sample, the same on every run
-    order by {{ tianchi_hash_fraction("cast(user_id as varchar) || ':' || cast(item_id as varchar)", 7) }}, cutoff_date
+    {%- set pair_key = "cast(user_id as " ~ tianchi_string_type() ~ ") || ':' || cast(item_id as "
+        ~ tianchi_string_type() ~ ")" %}
+    order by {{ tianchi_hash_fraction(pair_key, 7) }}, cutoff_date
     limit 300
 
 ),
@@ -70,14 +72,20 @@ recomputed as (
                 and behaviors.event_date <= sampled.cutoff_date
                 and behaviors.event_date > {{ tianchi_add_days('sampled.cutoff_date', -short) }}
         ) as i_users_short,
-        coalesce((
-            select min({{ hours_to_cutoff_end('behaviors.event_date', 'behaviors.event_hour', 'sampled.cutoff_date') }})
-            from behaviors
-            where
-                behaviors.user_id = sampled.user_id and behaviors.item_id = sampled.item_id
-                and behaviors.behavior_type = 3
-                and behaviors.event_date <= sampled.cutoff_date
-        ), {{ never_hours() }}) as ui_hours_since_last_cart,
+        -- hours from the last cart to the end of the cutoff day, through the carts' hour slots (an
+        -- aggregate of the subquery's own columns only: Spark refuses one mixing in outer columns)
+        coalesce(
+            {{ hour_slot('sampled.cutoff_date', 24) }}
+            - (
+                select max({{ hour_slot('behaviors.event_date', 'behaviors.event_hour') }})
+                from behaviors
+                where
+                    behaviors.user_id = sampled.user_id and behaviors.item_id = sampled.item_id
+                    and behaviors.behavior_type = 3
+                    and behaviors.event_date <= sampled.cutoff_date
+            ),
+            {{ never_hours() }}
+        ) as ui_hours_since_last_cart,
         (
             select case when count(*) > 0 then 1 else 0 end from behaviors
             where

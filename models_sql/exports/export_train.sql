@@ -12,7 +12,8 @@ samples as (
     select
         *,
         -- the key the seeded sampling and shuffling hash
-        cast(cutoff_date as varchar) || ':' || cast(user_id as varchar) || ':' || cast(item_id as varchar)
+        cast(cutoff_date as {{ tianchi_string_type() }}) || ':' || cast(user_id as {{ tianchi_string_type() }})
+        || ':' || cast(item_id as {{ tianchi_string_type() }})
             as sample_key
 
     from {{ ref('samples') }}
@@ -24,7 +25,7 @@ sampled as (
 
     select
         *,
-        case when label = 1 then 1.0 else 1.0 / {{ var('negative_keep_rate') }} end as sample_weight
+        cast(case when label = 1 then 1.0 else 1.0 / {{ var('negative_keep_rate') }} end as double) as sample_weight
 
     from samples
     where
@@ -40,8 +41,9 @@ final as (
         {{ export_select_list(ref('samples'), with_label=true, with_weight=true) }}
 
     from sampled
-    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch
-    order by {{ tianchi_hash_fraction('sample_key', var('sampling_seed') + 1) }}
+    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;
+    -- the key breaks ties of the 32-bit hash, so every engine writes the same order
+    order by {{ tianchi_hash_fraction('sample_key', var('sampling_seed') + 1) }}, sample_key
 
 )
 

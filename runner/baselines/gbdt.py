@@ -120,7 +120,8 @@ def train_gbdt(
     params = params or GbdtParams()
     run_dir = outputs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
-    features = feature_columns(pq.read_schema(processed_dir / "train.parquet"))
+    # ParquetDataset: a file (DuckDB build) or a folder of part files (Spark build) alike
+    features = feature_columns(pq.ParquetDataset(processed_dir / "train.parquet").schema)
     log.info("gbdt %s: %d features from %s", name, len(features), processed_dir)
 
     started = time.perf_counter()

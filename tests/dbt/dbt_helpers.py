@@ -82,12 +82,20 @@ class DbtRun:
 
 
 class DbtProject:
-    """Runs dbt commands against one DuckDB file in `workdir` (target/ and logs/ there too)."""
+    """Runs dbt commands against one DuckDB file in `workdir` (target/ and logs/ there too), or, with
+    target "spark", against a Spark session whose warehouse and metastore live in `workdir`/spark."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, target: str = "duckdb", env: Mapping[str, str] | None = None) -> None:
         self.workdir = workdir
+        self.target = target
         self.database = workdir / "tianchi_test.duckdb"
+        self.spark_dir = workdir / "spark"
+        self.extra_env = dict(env or {})
         workdir.mkdir(parents=True, exist_ok=True)
+
+    def spark_table(self, name: str, schema: str = "tianchi") -> Path:
+        """The folder of a table model's Parquet files in the Spark warehouse."""
+        return self.spark_dir / "warehouse" / f"{schema}.db" / name
 
     def run(self, *args: str, dbt_vars: Mapping[str, Any] | None = None) -> DbtRun:
         command = [
@@ -110,11 +118,13 @@ class DbtProject:
         env = {
             **os.environ,
             "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-            "DBT_TARGET": "duckdb",
+            "DBT_TARGET": self.target,
             "TIANCHI_DUCKDB_PATH": str(self.database),
             "DUCKDB_TEMP_DIR": str(self.workdir / "duckdb_tmp"),
+            "TIANCHI_SPARK_DIR": str(self.spark_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "NO_COLOR": "1",
+            **self.extra_env,
         }
         results_file = self.workdir / "target" / "run_results.json"
         results_file.unlink(missing_ok=True)

@@ -140,7 +140,7 @@ cart_conversion as (
 
     select
         count(*) as carted_pairs,
-        avg(case when next_day.buys > 0 then 1.0 else 0.0 end) as next_day_conversion
+        avg(cast(case when next_day.buys > 0 then 1 else 0 end as double)) as next_day_conversion
     from carted_not_bought
     left join p_pair_days as next_day
         on

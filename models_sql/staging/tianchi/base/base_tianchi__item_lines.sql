@@ -15,6 +15,7 @@ lines as (
 
     select
         filename as source_file,
+        {{ tianchi_line_position_columns() }}
         {{ tianchi_strip_cr('raw_line') }} as raw_line
     from source
 
@@ -24,6 +25,7 @@ split_lines as (
 
     select
         source_file,
+        {{ tianchi_line_position_columns() }}
         raw_line,
         {{ tianchi_split('raw_line', delimiter) }} as field_list
     from lines
@@ -34,6 +36,7 @@ parsed_fields as (
 
     select
         source_file,
+        {{ tianchi_line_position_columns() }}
         raw_line,
         {{ tianchi_list_length('field_list') }} as field_count,
         {{ tianchi_list_element('field_list', 1) }} as item_id_text,
@@ -72,6 +75,7 @@ final as (
 
     select
         source_file,
+        {{ tianchi_line_position_columns() }}
         case when is_item_id_valid then cast(item_id_text as bigint) end as item_id,
         case when is_item_geohash_valid then item_geohash_text end as item_geohash,
         item_geohash_text != '' and not is_item_geohash_valid as item_geohash_was_malformed,
