@@ -36,6 +36,10 @@ TorchEasyRec models, one config at a time (each step reuses the finished steps b
   python -m runner evaluate --config ...   # tzrec.eval on the eval set
   python -m runner export   --config ...   # TorchScript model for predict
   python -m runner predict  --config ...   # predictions of the eval set and the predict set
+
+Comparing models on several generated months (docs/RESULTS.md):
+  python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
+  python -m runner report               # docs/RESULTS.md and its plot from the study's scores
 """
 
 TZREC_STEPS = {
