@@ -9,22 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.dbt import run_dbt
-from runner.paths import DOCS_DIR, PROJECT_ROOT, RAW_DIR, shown
+from runner.paths import DOCS_DIR, RAW_DIR, shown
 
 if TYPE_CHECKING:
     from runner.scoring import ScoreReport
     from runner.submission import SubmissionFile
 
 log = logging.getLogger("runner")
-
-
-def _relative(path: Path) -> str:
-    """Paths handed to dbt are relative to the project root when they can be (portable vars)."""
-    path = path.resolve()
-    try:
-        return str(path.relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -45,7 +36,7 @@ def generate(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> int:
     dbt_args = ["build"] + (["--select", args.select] if args.select else [])
-    run_dbt(dbt_args, dbt_vars={"edition": args.edition, "raw_dir": _relative(args.raw_dir)})
+    run_dbt(dbt_args, dbt_vars={"edition": args.edition, "raw_dir": shown(args.raw_dir)})
     return 0
 
 

@@ -26,7 +26,6 @@ from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
 log = logging.getLogger("runner.main_job")
 
 PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
-TRAIN_DATA = PROCESSED_DIR / "train.parquet"
 VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
 EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
@@ -103,10 +102,8 @@ class MainJob:
         self.results["validation_aucs"] = []
         for seed in self.model_seeds:
             outputs_dir = self.outputs_dir / "model_seeds" / f"m{seed}" if several else self.outputs_dir
-            options = RunOptions(config=config, train_data=TRAIN_DATA, eval_data=VALIDATION_DATA,
-                                 predict_data=PREDICT_DATA, predict_eval_data=EVAL_DATA,
-                                 buckets=PROCESSED_DIR / "id_buckets.parquet", outputs_dir=outputs_dir,
-                                 nproc=self.nproc, seed=seed, tzrec_python=self.tzrec_python)
+            options = RunOptions.from_exports(config, PROCESSED_DIR, outputs_dir=outputs_dir, nproc=self.nproc,
+                                              seed=seed, tzrec_python=self.tzrec_python)
             for step in ("train", "export", "predict"):
                 name = f"{step} (seed {seed})" if several else step
                 outcomes = self.stage(name, lambda step=step, options=options: run_command(step, options), reused)

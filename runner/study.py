@@ -189,11 +189,8 @@ def run_tzrec(workspace: Workspace, config: Path, model_seed: int) -> Path:
     """Train, export and predict one config with one model seed (finished steps are reused)."""
     from runner.tzrec.steps import RunOptions, run_command
 
-    processed = workspace.processed
-    options = RunOptions(config=config, train_data=processed / "train.parquet",
-                         eval_data=processed / "validation.parquet", predict_data=processed / "predict.parquet",
-                         predict_eval_data=processed / "eval.parquet", buckets=processed / "id_buckets.parquet",
-                         outputs_dir=workspace.outputs / f"m{model_seed}", seed=model_seed)
+    options = RunOptions.from_exports(config, workspace.processed, outputs_dir=workspace.outputs / f"m{model_seed}",
+                                      seed=model_seed)
     for step in ("train", "export", "predict"):
         run_command(step, options)
     return options.outputs_dir / config.stem

@@ -44,15 +44,21 @@ def _fake_tzrec(calls: list[tuple[str, int, Path]]) -> Any:
     return run_command
 
 
-def test_several_model_seeds_train_apart_and_their_mean_is_submitted(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, int, Path]], list[Path]]:
+    """tzrec, score and submit replaced: (tzrec calls as (step, seed, run folder), run folders scored)."""
     calls: list[tuple[str, int, Path]] = []
     scored: list[Path] = []
     monkeypatch.setattr(runner.tzrec.steps, "run_command", _fake_tzrec(calls))
     monkeypatch.setattr(runner.commands, "score_and_record",
                         lambda run_dir, *args, **kwargs: scored.append(run_dir) or SimpleNamespace())
     monkeypatch.setattr(runner.commands, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
+    return calls, scored
 
+
+def test_several_model_seeds_train_apart_and_their_mean_is_submitted(
+        tmp_path: Path, recorded: tuple[list[tuple[str, int, Path]], list[Path]]) -> None:
+    calls, scored = recorded
     job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1, 3), outputs_dir=tmp_path)
     job.run_model()
 
@@ -68,13 +74,9 @@ def test_several_model_seeds_train_apart_and_their_mean_is_submitted(tmp_path: P
     assert "mean of model seeds 1, 3" in (averaged / "run_info.json").read_text()
 
 
-def test_one_model_seed_is_a_plain_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, int, Path]] = []
-    scored: list[Path] = []
-    monkeypatch.setattr(runner.tzrec.steps, "run_command", _fake_tzrec(calls))
-    monkeypatch.setattr(runner.commands, "score_and_record",
-                        lambda run_dir, *args, **kwargs: scored.append(run_dir) or SimpleNamespace())
-    monkeypatch.setattr(runner.commands, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
+def test_one_model_seed_is_a_plain_run(tmp_path: Path,
+                                       recorded: tuple[list[tuple[str, int, Path]], list[Path]]) -> None:
+    calls, scored = recorded
 
     MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(7,), outputs_dir=tmp_path).run_model()
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, shown
 from runner.tzrec.config import ConfigError, ConfigSummary, check_supported, read_buckets, render_config
 from runner.tzrec.interpreter import find_tzrec_python
 from runner.tzrec.launch import SEED_ENV, StepRun, run_step
@@ -64,6 +64,14 @@ class RunOptions:
     force: bool = False
     tzrec_python: str | Path | None = None
 
+    @classmethod
+    def from_exports(cls, config: Path, processed: Path, **options: Any) -> RunOptions:
+        """The usual wiring of one exports folder: train on train, evaluate on the validation users
+        (nothing is chosen on the eval day), predict the eval day and the predict day."""
+        return cls(config=config, train_data=processed / "train.parquet", eval_data=processed / "validation.parquet",
+                   predict_data=processed / "predict.parquet", predict_eval_data=processed / "eval.parquet",
+                   buckets=processed / "id_buckets.parquet", **options)
+
 
 @dataclass
 class StepOutcome:
@@ -71,14 +79,6 @@ class StepOutcome:
     ran: bool
     reason: str
     record: dict[str, Any] = field(default_factory=dict)
-
-
-def _shown(path: Path) -> str:
-    path = path.absolute()
-    try:
-        return str(path.relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
 
 
 class Session:
@@ -105,8 +105,8 @@ class Session:
         options = self.options
         buckets = read_buckets(options.buckets) if options.buckets.exists() else {}
         header = (
-            f"Rendered by the runner from {_shown(options.config)}: do not edit this copy, edit the source.\n"
-            f"`num_buckets: 0` fields were filled from {_shown(options.buckets)}; train_input_path, "
+            f"Rendered by the runner from {shown(options.config)}: do not edit this copy, edit the source.\n"
+            f"`num_buckets: 0` fields were filled from {shown(options.buckets)}; train_input_path, "
             "eval_input_path and model_dir were set by the runner.\n"
         )
         fields = {
@@ -118,7 +118,7 @@ class Session:
             summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header)
         except ConfigError as error:
             if not options.buckets.exists() and "num_buckets: 0" in str(error):
-                raise ConfigError(f"{error}\n  (the bucket-size file {_shown(options.buckets)} does not exist: "
+                raise ConfigError(f"{error}\n  (the bucket-size file {shown(options.buckets)} does not exist: "
                                   "build the exports first, or pass --buckets)") from None
             raise
         check_supported(summary)
@@ -195,14 +195,14 @@ class Session:
         to_run = [outcome.step for outcome in planned if outcome.ran]
         if to_run:
             preflight(self.summary, self.datasets(to_run))
-            log.info("pre-flight check passed: %s against %s", _shown(self.options.config),
-                     ", ".join(_shown(d.path) for d in self.datasets(to_run)))
+            log.info("pre-flight check passed: %s against %s", shown(self.options.config),
+                     ", ".join(shown(d.path) for d in self.datasets(to_run)))
         for outcome in planned:
             if not outcome.ran:
                 outcome.record = self.run.read_record(outcome.step) or {}
                 owner = next(name for name, steps in OWN_STEPS.items() if outcome.step in steps)
                 log.info("%s: reusing the finished step in %s (%s; `%s --force` runs it again)", outcome.step,
-                         _shown(self.run.root), outcome.reason, owner)
+                         shown(self.run.root), outcome.reason, owner)
                 continue
             log.info("%s: running (%s)", outcome.step, outcome.reason)
             for later in (outcome.step, *DOWNSTREAM[outcome.step]):
@@ -243,7 +243,7 @@ class Session:
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
         metrics = _last_json_line(self.run.model_dir / EVAL_RESULT)
-        log.info("evaluate: %s on %s", _metrics_text(metrics), _shown(self.options.eval_data))
+        log.info("evaluate: %s on %s", _metrics_text(metrics), shown(self.options.eval_data))
         return self._finish(step, cost, {"metrics": metrics})
 
     def _run_export(self, step: str) -> dict[str, Any]:
@@ -252,7 +252,7 @@ class Session:
                             "--export_dir", str(self.run.export_dir)],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env({"QUANT_EMB": "0"}))
-        log.info("export: %s", _shown(self.run.export_dir / "scripted_model.pt"))
+        log.info("export: %s", shown(self.run.export_dir / "scripted_model.pt"))
         return self._finish(step, cost, {})
 
     def _run_predict(self, step: str) -> dict[str, Any]:
@@ -281,7 +281,7 @@ class Session:
             raise RuntimeError(f"predictions in {output} hold {rows_out:,} rows for {rows_in:,} input rows; "
                                f"see {self.run.log_path(step)}")
         schema_text = ", ".join(f"{f.name} {f.type}" for f in out_schema)
-        log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", _shown(output), schema_text)
+        log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", shown(output), schema_text)
         return self._finish(step, cost, {"rows": rows_out, "schema": schema_text,
                                             "files": [p.name for p in written]})
 
