@@ -148,6 +148,8 @@ class ScoreReport:
     cart_rule: dict[str, RuleScore]
     eval_coverage: CandidateCoverage | None
     oracle: OracleBound | None
+    # exact ROC AUC over the eval day's scored candidates (eval_ranking_auc); None if not built
+    eval_auc: float | None = None
 
     def best(self, scan: str) -> ScanRow:
         return next(row for row in self.scan if row.scan == scan and row.is_best)
@@ -257,6 +259,7 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
         boards = _records(connection, "select * from leaderboard")
         rules = {r["dataset"]: _make(RuleScore, r) for r in _records(connection, "select * from rule_cart_baseline")}
         coverage = _records(connection, "select * from candidate_recall where dataset = 'eval'")
+        eval_auc = read_eval_auc(connection)
     if len(points) != 1 or len(boards) != 1:
         raise RuntimeError("the scoring tables are incomplete (operating_point / leaderboard must hold one row); "
                            "run `python -m runner score` again and read dbt's output")
@@ -277,7 +280,17 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
         cart_rule=rules,
         eval_coverage=_make(CandidateCoverage, coverage[0]) if coverage else None,
         oracle=oracle,
+        eval_auc=eval_auc,
     )
+
+
+def read_eval_auc(connection: duckdb.DuckDBPyConnection) -> float | None:
+    """The eval day's exact AUC of the last scoring (eval_ranking_auc); None before it was built."""
+    try:
+        row = connection.execute("select auc from eval_ranking_auc").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return float(row[0]) if row and row[0] is not None else None
 
 
 def score_run(run_dir: Path, raw_dir: Path | None = None) -> ScoreReport:
@@ -351,6 +364,8 @@ def format_report(report: ScoreReport) -> str:
                        f"{coverage.true_pairs_in_candidates:,} of them candidates (recall ceiling "
                        f"{coverage.candidate_recall:.3f})")
     cap = f"at most {point.max_pairs_per_user} pairs per user" if point.max_pairs_per_user else "no per-user cap"
+    if report.eval_auc is not None:
+        cap += f"; AUC {report.eval_auc:.4f} (exact, every scored pair)"
     lines += [eval_intro + f"; {cap}", line(cells[0]), line(["-" * w for w in widths])]
     lines += [line(row) for row in cells[1:1 + len(rows)]]
     lines.append(f"  chosen on the eval day, carried by {point.describe()}")

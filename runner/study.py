@@ -220,7 +220,11 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     path = run_dir / SCORE_FILE
     newest = max(p.stat().st_mtime for p in (run_dir / "predictions").rglob("*.parquet"))
     if path.exists() and path.stat().st_mtime > newest:
-        return json.loads(path.read_text())
+        record = json.loads(path.read_text())
+        if "eval_auc" not in record:  # scored before eval_ranking_auc existed: add it, change nothing else
+            record["eval_auc"] = _eval_auc(workspace, run_dir)
+            path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+        return record
     record: dict[str, Any] = {"generator_seed": workspace.generator_seed, "run": shown(run_dir), **kind,
                               **_cost(run_dir)}
     from runner.experiments import EXPERIMENTS_CSV, append_experiment, describe_run, experiment_row
@@ -240,6 +244,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
         record["oracle"] = ({"expected_f1": report.oracle.expected_f1, "observed_f1": report.oracle.observed_f1}
                             if report.oracle else None)
         record["candidate_recall"] = _candidate_recall(workspace.database)
+        record["eval_auc"] = report.eval_auc
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     seed_note = f", model seed {kind['model_seed']}" if "model_seed" in kind else ""
     append_experiment(experiment_row(report, describe_run(run_dir),
@@ -248,6 +253,16 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     log.info("scored %s: eval F1 %.4f, 12-19 F1 %.4f (%s)", shown(run_dir), record[RULES[0]]["eval_f1"],
              record[RULES[0]]["predict_f1"] or 0.0, RULES[0])
     return record
+
+
+def _eval_auc(workspace: Workspace, run_dir: Path) -> float | None:
+    """The run's exact eval-day AUC (eval_ranking_auc), scored under the default rule."""
+    from runner.scoring import build_scoring_models, read_eval_auc
+
+    with workspace.active():
+        build_scoring_models(run_dir, extra_vars={"operating_point_rule": RULES[0]})
+        with duckdb.connect(str(workspace.database), read_only=True) as connection:
+            return read_eval_auc(connection)
 
 
 def _candidate_recall(database: Path) -> dict[str, float]:

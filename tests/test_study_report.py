@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _score(seed: int, model: str, kind: str, eval_f1: float, predict_f1: float, *, model_seed: int | None = None,
-           raw_predict_f1: float | None = None) -> dict:
+           raw_predict_f1: float | None = None, eval_auc: float | None = 0.87) -> dict:
     point = {"eval_f1": eval_f1, "eval_precision": 0.1, "eval_recall": 0.08, "eval_pairs": 300, "top_k_share": 0.0035,
              "predict_f1": predict_f1, "predict_precision": 0.11, "predict_recall": 0.09, "predict_pairs": 290}
     record = {"generator_seed": seed, "run": f"outputs/study/seed_{seed}/{model}", "model": model, "kind": kind,
@@ -22,7 +22,7 @@ def _score(seed: int, model: str, kind: str, eval_f1: float, predict_f1: float, 
               "top_k_share_smoothed": point,
               "top_k_share": {**point, "predict_f1": raw_predict_f1 if raw_predict_f1 is not None else predict_f1},
               "cart_rule": {"eval": 0.06, "predict": 0.06}, "oracle": {"expected_f1": 0.16, "observed_f1": 0.15},
-              "candidate_recall": {"eval": 0.36, "predict": 0.35}}
+              "candidate_recall": {"eval": 0.36, "predict": 0.35}, "eval_auc": eval_auc}
     if model_seed is not None:
         record["model_seed"] = model_seed
     return record
@@ -112,3 +112,18 @@ def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path) -> None:
     assert "| 0.1000 | 0.1100 | 0.1200 | 0.1100 |" in text  # per-seed 12-19 F1 and their mean
     assert "### Generator seed 2" in text and "hand-written" in text
     assert "Candidate recall" in text and "**Target met**" in text
+
+
+def test_the_exact_eval_auc_is_shown_not_the_models_own_validation_auc() -> None:
+    records = [_score(seed, "gbdt_v1", "gbdt", 0.09, 0.09, eval_auc=auc) for seed, auc in ((1, 0.88), (2, 0.86))]
+    records += [_score(seed, "stage2_deepfm_v3", "tzrec", 0.09, 0.09, model_seed=m, eval_auc=0.85 + m / 100)
+                for seed in (1, 2) for m in (1, 2)]
+    records.append(_score(3, "stage2_deepfm_v3", "tzrec", 0.09, 0.09, model_seed=1, eval_auc=None))
+    grouped = report.group(records)
+    assert grouped[1]["stage2_deepfm_v3, one model seed"].eval_auc() == pytest.approx(0.865)
+    assert grouped[3]["stage2_deepfm_v3, one model seed"].eval_auc() is None  # scored before the AUC existed
+    lines, _ = report._across_seeds({seed: grouped[seed] for seed in (1, 2)})
+    gbdt_row = next(line for line in lines if line.startswith("| gbdt_v1"))
+    assert gbdt_row.startswith("| gbdt_v1 (GBDT reference) | 0.8700 | 0.0900 |")
+    table = "\n".join(report._seed_table(1, grouped[1]))
+    assert "| eval AUC |" in table and "0.8800" in table and "0.8600" not in table

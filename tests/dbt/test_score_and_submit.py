@@ -73,6 +73,23 @@ def test_score_matches_an_f1_computed_here(scored: dict[str, Path]) -> None:
     assert outside, "some purchases are no candidates: they count as misses"
 
 
+def test_the_eval_auc_is_the_share_of_correctly_ordered_pairs(scored: dict[str, Path]) -> None:
+    """eval_ranking_auc against the AUC's definition, counted here over every (bought, unbought) pair of
+    candidates, ties one half."""
+    predictions = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas()
+    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
+                                           "where label_date = date '2014-12-18'"))
+    bought = np.array([(u, i) in truth for u, i in zip(predictions.user_id, predictions.item_id, strict=True)])
+    probs = predictions.probs.to_numpy().astype(np.float64)
+    positive, negative = np.sort(probs[bought]), np.sort(probs[~bought])
+    below = np.searchsorted(negative, positive, side="left")
+    ties = np.searchsorted(negative, positive, side="right") - below
+    expected = (below.sum() + 0.5 * ties.sum()) / (len(positive) * len(negative))
+    (auc, bought_pairs), = _query(scored["database"], "select auc, bought_pairs from eval_ranking_auc")
+    assert bought_pairs == bought.sum() > 0
+    assert auc == pytest.approx(expected, abs=1e-12) and 0.5 < auc < 1  # fake probabilities favour the bought
+
+
 def test_score_writes_the_plot_and_one_experiments_row(scored: dict[str, Path]) -> None:
     assert (scored["run"] / "f1_scan.png").stat().st_size > 10_000
     with scored["experiments"].open(newline="") as handle:
