@@ -37,6 +37,9 @@ EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 EXPERIMENT_COLUMNS = [
     "date", "stage", "data_range", "features", "model", "params", "precision", "recall", "f1", "notes",
     "leaderboard_f1", "run", "operating_point", "eval_pairs", "submitted_pairs", "auc", "train_seconds",
+    # exact eval-day AUC from dbt (eval_ranking_auc): comparable across model families, unlike `auc`,
+    # which is each model's own metric (tzrec's is binned into 200 steps)
+    "eval_auc",
 ]
 RUN_INFO = "run_info.json"
 GBDT_RECORD = "run.json"  # written by runner.baselines.gbdt
@@ -70,6 +73,7 @@ class RunDescription:
     data_range: str
     auc: float | None = None
     auc_on: str | None = None
+    auc_binned: bool = False  # tzrec's `auc` metric: 200 equal probability bins, not exact
     train_seconds: float | None = None
     notes: str = ""
 
@@ -145,7 +149,8 @@ def describe_run(run_dir: Path) -> RunDescription:
         auc, auc_on, train_seconds = record.get("validation_auc"), "validation.parquet", record.get("train_seconds")
     described: dict[str, Any] = {
         "stage": name.stage, "model": model, "features": features, "params": params, "data_range": data_range(),
-        "auc": auc, "auc_on": auc_on, "train_seconds": train_seconds, "notes": "",
+        "auc": auc, "auc_on": auc_on, "auc_binned": config.is_file() and auc is not None,
+        "train_seconds": train_seconds, "notes": "",
     }
     info_path = run_dir / RUN_INFO
     if info_path.is_file():
@@ -174,7 +179,8 @@ def experiment_row(report: ScoreReport, description: RunDescription, notes: str 
         oracle = report.oracle
         facts.append(f"oracle bound {oracle.expected_f1:.4f} expected / {oracle.observed_f1:.4f} observed")
     if description.auc is not None:
-        facts.append(f"AUC on {description.auc_on or 'the eval set'}")
+        binned = " (tzrec's 200-bin metric)" if description.auc_binned else ""
+        facts.append(f"AUC on {description.auc_on or 'the eval set'}{binned}")
     notes_text = "; ".join(part for part in (notes, description.notes, *facts) if part)
     return {
         "date": dt.date.today().isoformat(),
@@ -194,6 +200,7 @@ def experiment_row(report: ScoreReport, description: RunDescription, notes: str 
         "submitted_pairs": str(board.submitted_pairs),
         "auc": _rounded(description.auc),
         "train_seconds": "" if description.train_seconds is None else f"{description.train_seconds:.0f}",
+        "eval_auc": _rounded(report.eval_auc),
     }
 
 

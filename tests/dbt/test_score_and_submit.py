@@ -101,6 +101,8 @@ def test_score_writes_the_plot_and_one_experiments_row(scored: dict[str, Path]) 
     assert row["operating_point"].startswith("top_k_share") and "fake predictions" in row["notes"]
     (eval_f1,) = _query(scored["database"], "select eval_f1 from operating_point")[0]
     assert float(row["f1"]) == pytest.approx(eval_f1, abs=1e-4)
+    (eval_auc,) = _query(scored["database"], "select auc from eval_ranking_auc")[0]
+    assert float(row["eval_auc"]) == pytest.approx(eval_auc, abs=1e-4)
 
 
 def test_submit_writes_a_checked_tsv_that_scores_as_the_leaderboard(scored: dict[str, Path],
