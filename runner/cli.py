@@ -384,9 +384,10 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         help="write docs/RESULTS.md and docs/results_f1.png from the study's scores",
         description=(
             "Reads every outputs/study/**/study_score.json (python -m runner study) and writes the results page: "
-            "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, validation AUC, "
+            "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, exact eval-day AUC, "
             "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
-            "target check of issue 5; one plot. Hand-written notes come from docs/RESULTS_NOTES.md."
+            "target check of issue 5 with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
+            "GBDT's; one plot. Hand-written notes come from docs/RESULTS_NOTES.md."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.bootstrap import DEFAULT_RESAMPLES, paired_difference, read_answers, rebuild_submission
-from runner.paths import DOCS_DIR, shown
-from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, Study, Workspace
+from runner.bootstrap import DEFAULT_RESAMPLES, paired_difference
+from runner.oracle import read_answers
+from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
+from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study, Workspace
 
 PLOT = DOCS_DIR / "results_f1.png"
 MAIN_RULE, OTHER_RULE = RULES
@@ -160,9 +161,8 @@ def _across_seeds(grouped: dict[int, dict[str, ModelSeed]],
         share = statistics.fmean(f / o for f, o in zip(f1s, oracles, strict=True))
         summary[label] = {"kind": present[0].kind, "f1s": f1s, "eval_mean": statistics.fmean(evals),
                           "ratios": ratios, "mean": statistics.fmean(f1s), "seeds": seeds,
-                          # one run per seed (not pooled single runs): what the noise check can rebuild
-                          "runs": [m.records[0]["run"] if len(m.records) == 1 else None for m in present],
-                          "pairs": [m.metric("predict_pairs") for m in present]}
+                          # one run per seed (not pooled single runs): whose kept submission the noise check reads
+                          "runs": [m.records[0]["run"] if len(m.records) == 1 else None for m in present]}
         aucs = [m.eval_auc() for m in present]
         auc = _f(statistics.fmean(aucs)) if all(a is not None for a in aucs) else _f(None)
         lines.append(
@@ -230,24 +230,25 @@ def noise(summary: dict[str, Any], answers: dict[int, Path]) -> list[str]:
         "### How much of each difference is noise",
         "",
         f"12-19 F1 of {best_label} minus the GBDT's, with the 5–95 % range over {DEFAULT_RESAMPLES:,} resamples "
-        "of the day's users (the same users for both models, `runner/bootstrap.py`; each rebuilt submission's F1 "
-        "equals dbt's). This is the noise of one day's buyers, not of model seeds.",
+        "of the day's users (the same users for both models, `runner/bootstrap.py`, on each run's kept "
+        f"`{SUBMISSION_FILE}`, whose F1 is checked against dbt's). This is the noise of one day's buyers, not of "
+        "model seeds.",
         "",
         "| generator seed | difference | 5 % | 95 % | resamples with tzrec ahead |",
         "|---|---|---|---|---|",
     ]
     for i, seed in enumerate(best["seeds"]):
-        runs, pairs = (best["runs"][i], gbdt["runs"][i]), (best["pairs"][i], gbdt["pairs"][i])
-        if None in runs or None in pairs or seed not in answers or not answers[seed].is_file():
+        runs = [PROJECT_ROOT / run / SUBMISSION_FILE for run in (best["runs"][i], gbdt["runs"][i]) if run]
+        answer_file = answers.get(seed)
+        if len(runs) < 2 or answer_file is None or not all(path.is_file() for path in (*runs, answer_file)):
             lines.append(f"| {seed} | – | – | – | – |")
             continue
-        truth = read_answers(answers[seed])
-        a, b = (rebuild_submission(Path(run), int(n)) for run, n in zip(runs, pairs, strict=True))
-        result = paired_difference(a, b, truth)
+        # a submission is a two-column TSV of pairs, as the answers are
+        result = paired_difference(read_answers(runs[0]), read_answers(runs[1]), read_answers(answer_file))
         if abs(result.f1_a - best["f1s"][i]) > 1e-9 or abs(result.f1_b - gbdt["f1s"][i]) > 1e-9:
-            raise RuntimeError(f"seed {seed}: the rebuilt submissions score {result.f1_a:.4f} / {result.f1_b:.4f}, "
-                               f"dbt said {best['f1s'][i]:.4f} / {gbdt['f1s'][i]:.4f}: has score_max_pairs_per_user "
-                               "changed? (runner/bootstrap.py USER_CAP)")
+            raise RuntimeError(f"seed {seed}: the kept submissions score {result.f1_a:.4f} / {result.f1_b:.4f}, "
+                               f"dbt said {best['f1s'][i]:.4f} / {gbdt['f1s'][i]:.4f}: run `python -m runner study` "
+                               f"to write {SUBMISSION_FILE} again")
         lines.append(f"| {seed} | {result.difference:+.4f} | {result.low:+.4f} | {result.high:+.4f} "
                      f"| {100 * result.share_a_ahead:.0f} % |")
     return [*lines, ""]

@@ -46,6 +46,7 @@ log = logging.getLogger("runner.study")
 DEFAULT_GENERATOR_SEED = 20141219
 STUDY_OUTPUTS = OUTPUTS_DIR / "study"
 SCORE_FILE = "study_score.json"
+SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 # The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
 RULES = ("top_k_share_smoothed", "top_k_share")
 EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
@@ -216,13 +217,15 @@ def _has_predictions(run_dir: Path) -> bool:
 def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str, Any]:
     """Score a run under each rule and write <run>/study_score.json (skipped when newer than the predictions)."""
     from runner.scoring import build_scoring_models, read_report
+    from runner.submission import write_submission
 
     path = run_dir / SCORE_FILE
     newest = max(p.stat().st_mtime for p in (run_dir / "predictions").rglob("*.parquet"))
     if path.exists() and path.stat().st_mtime > newest:
         record = json.loads(path.read_text())
-        if "eval_auc" not in record:  # scored before eval_ranking_auc existed: add it, change nothing else
-            record["eval_auc"] = _eval_auc(workspace, run_dir)
+        if "eval_auc" not in record or not (run_dir / SUBMISSION_FILE).is_file():
+            # scored before eval_ranking_auc and the kept submission existed: add them, change nothing else
+            record["eval_auc"] = _complete(workspace, run_dir)
             path.write_text(json.dumps(record, indent=2, default=str) + "\n")
         return record
     record: dict[str, Any] = {"generator_seed": workspace.generator_seed, "run": shown(run_dir), **kind,
@@ -245,6 +248,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
                             if report.oracle else None)
         record["candidate_recall"] = _candidate_recall(workspace.database)
         record["eval_auc"] = report.eval_auc
+        write_submission(run_dir / SUBMISSION_FILE, workspace.database)  # the default rule's, for the bootstrap
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     seed_note = f", model seed {kind['model_seed']}" if "model_seed" in kind else ""
     append_experiment(experiment_row(report, describe_run(run_dir),
@@ -255,13 +259,15 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     return record
 
 
-def _eval_auc(workspace: Workspace, run_dir: Path) -> float | None:
-    """The run's exact eval-day AUC (eval_ranking_auc), scored under the default rule."""
-    from runner.scoring import build_scoring_models, read_eval_auc
+def _complete(workspace: Workspace, run_dir: Path) -> float | None:
+    """Score the run under the default rule again; keep its submission and return its exact eval-day AUC."""
+    from runner.scoring import build_scoring_models, connect, read_eval_auc
+    from runner.submission import write_submission
 
     with workspace.active():
         build_scoring_models(run_dir, extra_vars={"operating_point_rule": RULES[0]})
-        with duckdb.connect(str(workspace.database), read_only=True) as connection:
+        write_submission(run_dir / SUBMISSION_FILE, workspace.database)
+        with connect(workspace.database) as connection:
             return read_eval_auc(connection)
 
 

@@ -127,3 +127,24 @@ def test_the_exact_eval_auc_is_shown_not_the_models_own_validation_auc() -> None
     assert gbdt_row.startswith("| gbdt_v1 (GBDT reference) | 0.8700 | 0.0900 |")
     table = "\n".join(report._seed_table(1, grouped[1]))
     assert "| eval AUC |" in table and "0.8800" in table and "0.8600" not in table
+
+
+def test_the_noise_check_reads_the_kept_submissions_and_checks_them_against_dbt(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.txt"
+    answers.write_text("".join(f"{u}\t{u * 10}\n" for u in range(1, 11)))
+    records = []
+    for model, kind, hits in (("gbdt_v1", "gbdt", 2), ("stage2_deepfm_v3", "tzrec_seed_mean", 4)):
+        run = tmp_path / model
+        run.mkdir()
+        (run / report.SUBMISSION_FILE).write_text("".join(f"{u}\t{u * 10 if u <= hits else 0}\n" for u in range(1, 6)))
+        record = _score(1, model, kind, 0.09, 2 * hits / (5 + 10))
+        record["run"] = str(run)
+        records.append(record)
+    _, summary = report._across_seeds(report.group(records))
+    lines = report.noise(summary, {1: answers})
+    row = next(line for line in lines if line.startswith("| 1 |"))
+    assert row.startswith(f"| 1 | {2 * 4 / 15 - 2 * 2 / 15:+.4f} |")
+    summary["gbdt_v1 (GBDT reference)"]["f1s"] = [0.5]  # a kept file that no longer matches dbt's score
+    with pytest.raises(RuntimeError, match="run `python -m runner study`"):
+        report.noise(summary, {1: answers})
+    assert report.noise(summary, {})[-2] == "| 1 | – | – | – | – |"  # no answers: no interval
