@@ -186,10 +186,18 @@ def _rules_table(grouped: dict[int, dict[str, ModelSeed]]) -> list[str]:
     return lines
 
 
+# the kinds of tzrec row that make one submission per month (report.group's kinds)
+JUDGED_KINDS = ("tzrec_seed_mean", "tzrec_ensemble")
+
+
 def judged(summary: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
-    """(label, summary) of the tzrec model with the best mean eval-day F1, and the GBDT's summary."""
+    """(label, summary) of the tzrec model with the best mean eval-day F1, and the GBDT's summary.
+
+    Only models that make one submission per month compete: seed averages and ensembles. A config's
+    pooled single runs ("one model seed") are a mean over three submissions, which nobody can ship
+    and the bootstrap cannot read."""
     gbdt = next((v for v in summary.values() if v["kind"] == "gbdt"), None)
-    candidates = {k: v for k, v in summary.items() if v["kind"].startswith("tzrec")}
+    candidates = {k: v for k, v in summary.items() if v["kind"] in JUDGED_KINDS}
     if gbdt is None or not candidates:
         return None
     best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
@@ -207,7 +215,8 @@ def verdict(summary: dict[str, Any]) -> list[str]:
     cart_ok = [r >= 1.5 for r in best["ratios"]]
     met = all(beats) and all(cart_ok)
     lines = [
-        f"The tzrec model with the best mean eval-day F1 is **{best_label}** (chosen on the eval day, "
+        f"The tzrec model (a seed average or an ensemble: one submission per month) with the best mean "
+        f"eval-day F1 is **{best_label}** (chosen on the eval day, "
         f"mean {best['eval_mean']:.4f}). On 12-19 it scores "
         + ", ".join(f"{f:.4f}" for f in best["f1s"]) + " against the GBDT's "
         + ", ".join(f"{g:.4f}" for g in gbdt["f1s"])
@@ -316,7 +325,8 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "average, the sum of its members' training time and their largest peak). eval AUC is the exact ROC AUC "
         "of the model's eval-day probabilities over every scored candidate (dbt's `eval_ranking_auc`, the same "
         "for every model family; tzrec's own `auc` metric bins probabilities into 200 steps of [0, 1] and reads "
-        "0.01-0.03 low here, so it is not shown).",
+        "0.01-0.03 low here, so it is not shown). A model scored on only some of the months (a one-month "
+        "screen) appears in those months' tables only.",
         "",
         "## Across generator seeds",
         "",
