@@ -369,7 +369,10 @@ def _add_study(commands: argparse._SubParsersAction) -> None:
             "reference and every tzrec config once per model seed; average each config's model seeds and the "
             "study's ensembles; score every run on the eval day under both top-K rules and write "
             "<run>/study_score.json under outputs/study/seed_<G>/. Finished steps are reused, so an interrupted "
-            "study resumes. Then `python -m runner report` writes docs/RESULTS.md."
+            "study resumes. Then `python -m runner report` writes docs/RESULTS.md. A variant study file "
+            "(`variant: <name>` and `dbt_vars: {...}`, e.g. configs/studies/negative_keep_1.yml) builds the same "
+            "months with those dbt vars under data/variants/<name>/ and writes its runs under "
+            "outputs/study_variants/<name>/, apart from the base study."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -383,11 +386,12 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
         "report",
         help="write docs/RESULTS.md and docs/results_f1.png from the study's scores",
         description=(
-            "Reads every outputs/study/**/study_score.json (python -m runner study) and writes the results page: "
+            "Reads every study_score.json of the study (outputs/study/**, or outputs/study_variants/<name>/** for a "
+            "variant study; python -m runner study) and writes the results page (and <page stem>_f1.png beside it): "
             "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, exact eval-day AUC, "
             "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
             "target check of issue 5 with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
-            "GBDT's; one plot. Hand-written notes come from docs/RESULTS_NOTES.md."
+            "GBDT's; one plot. Hand-written notes come from docs/RESULTS_NOTES.md (the base study's page only)."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

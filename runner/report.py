@@ -18,7 +18,7 @@ from typing import Any
 from runner.bootstrap import DEFAULT_RESAMPLES, paired_difference
 from runner.oracle import read_answers
 from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
-from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study, Workspace
+from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study
 
 PLOT = DOCS_DIR / "results_f1.png"
 MAIN_RULE, OTHER_RULE = RULES
@@ -304,16 +304,25 @@ def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: lis
 
 
 def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path | None = None,
-                 scores_root: Path = STUDY_OUTPUTS) -> Path:
-    grouped = group(read_scores(scores_root))
+                 scores_root: Path | None = None) -> Path:
+    """The results page of a study (scores from its own outputs folder) and its plot, <out stem>_f1.png beside
+    it. The hand-written notes (default: docs/RESULTS_NOTES.md for the base study, none for a variant) follow
+    the tables."""
+    notes = notes or (DOCS_DIR / "RESULTS_NOTES.md" if study.variant is None else None)
+    grouped = group(read_scores(scores_root or study.outputs_root))
     across, summary = _across_seeds(grouped, study.generator_seeds)
-    picture = plot(grouped, out.parent / PLOT.name, study.generator_seeds)
+    picture = plot(grouped, out.parent / f"{out.stem.lower()}_f1.png", study.generator_seeds)
+    built_with = ("" if study.variant is None else
+                  f" Variant `{study.variant}`: every month's exports were built with the dbt vars "
+                  + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
+                  + " (the base study's months, in folders of their own).")
     lines = [
         "# Results",
         "",
         f"Written by `python -m runner report` from the scores of `python -m runner study --study "
-        f"{shown(study.source)}` (every run's `outputs/study/seed_<G>/.../{SCORE_FILE}`); do not edit by hand "
-        "(the hand-written notes below the tables come from `docs/RESULTS_NOTES.md`).",
+        f"{shown(study.source)}` (every run's `{shown(study.outputs_root)}/seed_<G>/.../{SCORE_FILE}`); do not "
+        "edit by hand" + (f" (the hand-written notes below the tables come from `{shown(notes)}`)."
+                          if notes is not None and notes.exists() else "."),
         "",
         f"Generated months of {study.users:,} users, generator seeds {', '.join(map(str, study.generator_seeds))}; "
         f"tzrec configs trained once per model seed ({', '.join(map(str, study.model_seeds))}). The operating "
@@ -326,7 +335,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "of the model's eval-day probabilities over every scored candidate (dbt's `eval_ranking_auc`, the same "
         "for every model family; tzrec's own `auc` metric bins probabilities into 200 steps of [0, 1] and reads "
         "0.01-0.03 low here, so it is not shown). A model scored on only some of the months (a one-month "
-        "screen) appears in those months' tables only.",
+        "screen) appears in those months' tables only." + built_with,
         "",
         "## Across generator seeds",
         "",
@@ -334,7 +343,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "",
         *verdict(summary),
         "",
-        *noise(summary, {seed: Workspace(seed).answers for seed in study.generator_seeds}),
+        *noise(summary, {seed: study.workspace(seed).answers for seed in study.generator_seeds}),
         f"![12-19 F1 by model and generator seed]({picture.name})",
         "",
         "## Per generator seed",
@@ -344,8 +353,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         lines += _seed_table(seed, grouped[seed])
     lines += ["## Operating-point rules", "", "Mean 12-19 F1 over the generator seeds under each rule "
               "(both chosen on the eval day):", "", *_rules_table(grouped), ""]
-    notes = notes or DOCS_DIR / "RESULTS_NOTES.md"
-    if notes.exists():
+    if notes is not None and notes.exists():
         lines += [notes.read_text().rstrip(), ""]
     out.write_text("\n".join(lines))
     return out

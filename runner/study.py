@@ -7,6 +7,8 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
     gbdt: {name: gbdt_v1}                  # the reference (python -m runner baseline gbdt)
     tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
     ensembles: {name: [config stem, ...]}  # mean of the seed-averaged runs of those configs
+    variant: negative_keep_1               # optional, with dbt_vars: the same months built with
+    dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars, in folders of their own
 
 Per generator seed G the study works in a workspace (data/ for the default seed, data/seed_G/
 otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/study/seed_G/:
@@ -20,6 +22,11 @@ Every run is scored twice through the dbt scoring models (operating point rules 
 top_k_share_smoothed, both chosen on the eval day only) and summarised in <run>/study_score.json,
 which `python -m runner report` reads; its row (default rule) is appended to docs/experiments.csv.
 Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped.
+
+A variant study (`variant` and `dbt_vars`) reads the same generated months (the base workspace's
+raw/) but builds its own database and exports under data/variants/<variant>/seed_G/ with its dbt
+vars, and writes its runs under outputs/study_variants/<variant>/seed_G/, so it never mixes with
+the base study's runs or its results page.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -45,6 +53,8 @@ log = logging.getLogger("runner.study")
 
 DEFAULT_GENERATOR_SEED = 20141219
 STUDY_OUTPUTS = OUTPUTS_DIR / "study"
+VARIANT_OUTPUTS = OUTPUTS_DIR / "study_variants"
+VARIANT_DATA = DATA_DIR / "variants"
 SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 # The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
@@ -67,6 +77,16 @@ class Study:
     gbdt_name: str | None
     tzrec: list[Path]
     ensembles: dict[str, list[str]] = field(default_factory=dict)
+    variant: str | None = None
+    dbt_vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outputs_root(self) -> Path:
+        """Where the study's runs and scores go (outputs/study/ for a base study)."""
+        return STUDY_OUTPUTS if self.variant is None else VARIANT_OUTPUTS / self.variant
+
+    def workspace(self, generator_seed: int) -> Workspace:
+        return Workspace(generator_seed, self.variant, tuple(sorted(self.dbt_vars.items())))
 
     @classmethod
     def read(cls, path: Path) -> Study:
@@ -76,9 +96,24 @@ class Study:
             raise StudyError(f"cannot read the study file {path}: {error}") from error
         if not isinstance(spec, dict):
             raise StudyError(f"{path}: a study file is a mapping (generator_seeds, model_seeds, gbdt, tzrec)")
-        unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles"}
+        unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles",
+                               "variant", "dbt_vars"}
         if unknown:
             raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+        variant = spec.get("variant")
+        dbt_vars = spec.get("dbt_vars") or {}
+        if not isinstance(dbt_vars, dict):
+            raise StudyError(f"{path}: dbt_vars is a mapping of dbt var names to values, e.g. "
+                             "{negative_keep_rate: 1.0}")
+        if bool(variant) != bool(dbt_vars):
+            raise StudyError(f"{path}: a variant study needs both a variant name and dbt_vars (the base study "
+                             "has neither): its months are built with those vars in folders of their own")
+        if variant is not None and not re.fullmatch(r"[a-z0-9_]+", str(variant)):
+            raise StudyError(f"{path}: variant {variant!r} names folders: use lower-case letters, digits and _")
+        reserved = set(Workspace(DEFAULT_GENERATOR_SEED).dbt_vars())
+        if reserved & set(dbt_vars):
+            raise StudyError(f"{path}: dbt_vars may not set {', '.join(sorted(reserved & set(dbt_vars)))}: the "
+                             "study sets them for each month")
         configs = [PROJECT_ROOT / c for c in spec.get("tzrec", [])]
         for config in configs:
             if not config.is_file():
@@ -99,22 +134,31 @@ class Study:
             gbdt_name=(gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None,
             tzrec=configs,
             ensembles=ensembles,
+            variant=str(variant) if variant else None,
+            dbt_vars={str(k): v for k, v in dbt_vars.items()},
         )
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """One generated month and everything dbt makes of it."""
+    """One generated month and everything dbt makes of it (with a variant's dbt vars, in its own folder)."""
 
     generator_seed: int
+    variant: str | None = None
+    extra_vars: tuple[tuple[str, Any], ...] = ()
 
     @property
-    def root(self) -> Path:
+    def month(self) -> Path:
+        """The generated month's folder (its raw/ is shared by every variant)."""
         return DATA_DIR if self.generator_seed == DEFAULT_GENERATOR_SEED else DATA_DIR / f"seed_{self.generator_seed}"
 
     @property
+    def root(self) -> Path:
+        return self.month if self.variant is None else VARIANT_DATA / self.variant / f"seed_{self.generator_seed}"
+
+    @property
     def raw(self) -> Path:
-        return self.root / "raw"
+        return self.month / "raw"
 
     @property
     def processed(self) -> Path:
@@ -130,10 +174,12 @@ class Workspace:
 
     @property
     def outputs(self) -> Path:
-        return STUDY_OUTPUTS / f"seed_{self.generator_seed}"
+        base = STUDY_OUTPUTS if self.variant is None else VARIANT_OUTPUTS / self.variant
+        return base / f"seed_{self.generator_seed}"
 
-    def dbt_vars(self) -> dict[str, str]:
-        return {"raw_dir": shown(self.raw), "processed_dir": shown(self.processed), "answers_path": shown(self.answers)}
+    def dbt_vars(self) -> dict[str, Any]:
+        return {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),
+                "answers_path": shown(self.answers)}
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -303,7 +349,7 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
         if only_seeds and generator_seed not in only_seeds:
             continue
         started = time.monotonic()
-        workspace = Workspace(generator_seed)
+        workspace = study.workspace(generator_seed)
         ensure_month(workspace, study.users)
         if study.gbdt_name:
             run_dir = run_gbdt(workspace, study.gbdt_name)

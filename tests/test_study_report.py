@@ -54,6 +54,10 @@ def test_the_checked_in_study_file_reads() -> None:
     ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nensembles: {e: [stage2_deepfm_v3, other]}\n",
      "ensemble e needs two or more"),
     ("- a list\n", "a study file is a mapping"),
+    ("dbt_vars: {negative_keep_rate: 1.0}\n", "needs both a variant name and dbt_vars"),
+    ("variant: more_negatives\n", "needs both a variant name and dbt_vars"),
+    ("variant: More Negatives\ndbt_vars: {negative_keep_rate: 1.0}\n", "lower-case letters, digits and _"),
+    ("variant: v\ndbt_vars: {processed_dir: elsewhere}\n", "may not set processed_dir"),
 ])
 def test_a_bad_study_file_is_named_with_the_fix(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "study.yml"
@@ -61,6 +65,34 @@ def test_a_bad_study_file_is_named_with_the_fix(tmp_path: Path, text: str, messa
     with pytest.raises(StudyError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
         Study.read(path)
     assert str(path) in str(error.value)
+
+
+def test_a_variant_study_reads_the_base_months_and_builds_and_runs_in_folders_of_its_own() -> None:
+    base = Study.read(ROOT / "configs/studies/three_seeds.yml")
+    variant = Study.read(ROOT / "configs/studies/negative_keep_1.yml")
+    assert variant.variant == "negative_keep_1" and variant.dbt_vars == {"negative_keep_rate": 1.0}
+    for seed in variant.generator_seeds:
+        mine, theirs = variant.workspace(seed), base.workspace(seed)
+        assert mine.raw == theirs.raw and mine.answers == theirs.answers  # the same generated month
+        assert not {mine.processed, mine.database, mine.outputs} & {theirs.processed, theirs.database,
+                                                                     theirs.outputs}
+        assert mine.outputs.is_relative_to(variant.outputs_root)
+        assert mine.dbt_vars()["negative_keep_rate"] == 1.0 and "negative_keep_rate" not in theirs.dbt_vars()
+    # the base study's report reads outputs/study/ only, never a variant's runs
+    assert not variant.outputs_root.is_relative_to(base.outputs_root)
+
+
+def test_a_variant_page_gets_its_own_plot_and_no_base_notes(tmp_path: Path) -> None:
+    scores = tmp_path / "variant"
+    _write(scores, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
+    path = tmp_path / "variant.yml"
+    path.write_text("variant: more_negatives\ndbt_vars: {negative_keep_rate: 1.0}\ngenerator_seeds: [1, 2, 3]\n"
+                    "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\n")
+    page = report.write_report(Study.read(path), tmp_path / "RESULTS_more_negatives.md", scores_root=scores)
+    text = page.read_text()
+    assert (tmp_path / "results_more_negatives_f1.png").is_file() and "results_more_negatives_f1.png" in text
+    assert "Variant `more_negatives`" in text and "`negative_keep_rate: 1.0`" in text
+    assert "Notes (hand-written" not in text  # docs/RESULTS_NOTES.md belongs to the base study's page
 
 
 def test_model_seeds_pool_into_one_row_with_their_spread() -> None:
