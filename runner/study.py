@@ -66,6 +66,11 @@ class StudyError(ValueError):
     pass
 
 
+def outputs_root(variant: str | None) -> Path:
+    """Where a study's runs and scores go: outputs/study/ for the base study, its own folder for a variant."""
+    return STUDY_OUTPUTS if variant is None else VARIANT_OUTPUTS / variant
+
+
 @dataclass(frozen=True)
 class Study:
     """A parsed study file."""
@@ -82,8 +87,7 @@ class Study:
 
     @property
     def outputs_root(self) -> Path:
-        """Where the study's runs and scores go (outputs/study/ for a base study)."""
-        return STUDY_OUTPUTS if self.variant is None else VARIANT_OUTPUTS / self.variant
+        return outputs_root(self.variant)
 
     def workspace(self, generator_seed: int) -> Workspace:
         return Workspace(generator_seed, self.variant, tuple(sorted(self.dbt_vars.items())))
@@ -174,8 +178,7 @@ class Workspace:
 
     @property
     def outputs(self) -> Path:
-        base = STUDY_OUTPUTS if self.variant is None else VARIANT_OUTPUTS / self.variant
-        return base / f"seed_{self.generator_seed}"
+        return outputs_root(self.variant) / f"seed_{self.generator_seed}"
 
     def dbt_vars(self) -> dict[str, Any]:
         return {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),

@@ -3,17 +3,10 @@
     computed the same way for every model family from its predictions, unlike tzrec's own
     `auc` metric, which bins probabilities into 200 equal steps of [0, 1] and so reads low
     when nearly all probabilities are below 0.05, as they are here. A candidate is positive
-    when it is bought on the eval day; purchases that are no candidate cannot be ranked and
+    when it is bought on the eval day (eval_purchases); purchases that are no candidate cannot be ranked and
     are left out (candidate_recall counts them). -#}
 
 with
-
-calendar as (
-
-    select * from {{ ref('int_label_calendar') }}
-    where dataset = 'eval'
-
-),
 
 eval_pairs as (
 
@@ -22,20 +15,9 @@ eval_pairs as (
 
 ),
 
-labels as (
-
-    select * from {{ ref('int_pair_labels') }}
-
-),
-
 truth as (
 
-    select distinct
-        labels.user_id,
-        labels.item_id
-
-    from labels
-    inner join calendar on labels.label_date = calendar.label_date
+    select * from {{ ref('eval_purchases') }}
 
 ),
 

@@ -1,7 +1,7 @@
 {#- The eval day's F1 for every setting of two scans over the model's probabilities: a
     probability threshold (submit the pairs with prob >= threshold) and a top-K (submit the K
     most probable pairs), both after the per-user cap. Scored against every purchase of the eval
-    day (int_pair_labels): a true pair outside the candidates is a miss, so this is the
+    day (eval_purchases): a true pair outside the candidates is a miss, so this is the
     competition's F1 = 2 hits / (predicted + true). The seed plan's settings (score_threshold,
     score_top_k) are always in the grids.
     The top-K scan also carries f1_smoothed: the mean F1 of the top-K settings within a factor
@@ -11,13 +11,6 @@
 
 with
 
-calendar as (
-
-    select * from {{ ref('int_label_calendar') }}
-    where dataset = 'eval'
-
-),
-
 eval_pairs as (
 
     select * from {{ ref('scored_pairs') }}
@@ -25,9 +18,9 @@ eval_pairs as (
 
 ),
 
-labels as (
+truth as (
 
-    select * from {{ ref('int_pair_labels') }}
+    select * from {{ ref('eval_purchases') }}
 
 ),
 
@@ -40,17 +33,6 @@ thresholds as (
 top_ks as (
 
     {{ scan_grid(var('score_top_ks') + [var('score_top_k')], 'top_k', 'bigint') }}
-
-),
-
-truth as (
-
-    select
-        labels.user_id,
-        labels.item_id
-
-    from labels
-    inner join calendar on labels.label_date = calendar.label_date
 
 ),
 
