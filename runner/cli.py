@@ -334,13 +334,18 @@ def _add_ensemble(commands: argparse._SubParsersAction) -> None:
         "ensemble",
         help="average the predictions of several runs into a new run",
         description=(
-            "Writes outputs/<name>/predictions/{eval,predict}/ with the mean probability of the member runs per "
-            "(cutoff, user, item); the members must have predicted the same exports. Score it like any run."
+            "Writes outputs/<name>/predictions/{eval,predict}/ with the member runs' combined score per "
+            "(cutoff, user, item): by default the mean logit, turned back into a probability (members of "
+            "different model families are calibrated differently; the mean logit ranked better on every "
+            "ensemble of the study's eval days), or the mean probability. The members must have predicted "
+            "the same exports. Score it like any run."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--runs", type=Path, nargs="+", required=True, help="member run folders (outputs/<run>)")
     parser.add_argument("--name", required=True, help="the ensemble's run folder name, e.g. stage2_ensemble_v1")
+    parser.add_argument("--combine", choices=("logit", "probability"), default="logit",  # ensemble.COMBINE_RULES
+                        help="how the members' scores are averaged: mean logit or mean probability")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
 
 
@@ -366,12 +371,15 @@ def _add_study(commands: argparse._SubParsersAction) -> None:
         description=(
             "For each generator seed of the study file: generate the month (data/ for the default seed, "
             "data/seed_<G>/ otherwise) and dbt build it if its exports are missing or stale; train the GBDT "
-            "reference and every tzrec config once per model seed; average each config's model seeds and the "
-            "study's ensembles; score every run on the eval day under both top-K rules and write "
+            "reference (once per LightGBM seed when the file gives `gbdt: {name: ..., seeds: [...]}`, the "
+            "reference being their average) and every tzrec config once per model seed; average (mean logit) "
+            "each config's model seeds and the study's ensembles; score every run on the eval day under both "
+            "top-K rules and write "
             "<run>/study_score.json under outputs/study/seed_<G>/. Finished steps are reused, so an interrupted "
             "study resumes. Then `python -m runner report` writes docs/RESULTS.md. A variant study file "
             "(`variant: <name>` and `dbt_vars: {...}`, e.g. configs/studies/negative_keep_1.yml) builds the same "
-            "months with those dbt vars under data/variants/<name>/ and writes its runs under "
+            "months with those dbt vars (`dbt_vars: {}`: the project's own, for exports the base study's "
+            "predate, e.g. configs/studies/multi_task.yml) under data/variants/<name>/ and writes its runs under "
             "outputs/study_variants/<name>/, apart from the base study."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,

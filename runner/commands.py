@@ -182,9 +182,9 @@ def baseline(args: argparse.Namespace) -> int:
 def ensemble(args: argparse.Namespace) -> int:
     from runner.ensemble import average_runs
 
-    out = average_runs([run.absolute() for run in args.runs], args.outputs / args.name)
-    log.info("ensemble of %d runs -> %s (score it: python -m runner score --run %s)", len(args.runs), shown(out),
-             shown(out))
+    out = average_runs([run.absolute() for run in args.runs], args.outputs / args.name, combine=args.combine)
+    log.info("ensemble of %d runs (mean %s) -> %s (score it: python -m runner score --run %s)", len(args.runs),
+             args.combine, shown(out), shown(out))
     return 0
 
 

@@ -40,6 +40,9 @@ _FIXED = {
     "user_id": "Raw user id (to join predictions back).",
     "item_id": "Raw item id, an item of P (to join predictions back).",
     "label": "1 when the user bought the item on the label day (cutoff_date + 1), else 0.",
+    "label_touched": (
+        "Auxiliary label for multi-task models: 1 when the user touched the item (any action) on the label day."
+    ),
     "sample_weight": "1 / the row's keep rate in negative sampling (1 for positives).",
     "user_code": "Id feature: the user's vocabulary code (0 = out of vocabulary).",
     "item_code": "Id feature: the item's vocabulary code (0 = out of vocabulary).",
@@ -105,7 +108,7 @@ def _yml_column(name: str, data_type: str, export: str) -> list[str]:
         lines += ["        data_tests:", "          - not_null"]
         if name == "item_id":
             lines += ["          - relationships:", "              arguments: {to: ref('int_p_items'), field: item_id}"]
-    elif name == "label":
+    elif name in ("label", "label_touched"):
         lines += ["        data_tests:", "          - not_null", "          - accepted_values:",
                   "              arguments: {values: [0, 1], quote: false}"]
     elif name.endswith("_code") and "__" not in name:

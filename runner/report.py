@@ -72,7 +72,9 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
     pooled: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in scores:
         kind = record.get("kind", "tzrec")
-        label = {"gbdt": record["model"] + " (GBDT reference)",
+        gbdt_label = record["model"] + (", mean of the LightGBM seeds" if record.get("members") else "")
+        label = {"gbdt": gbdt_label + " (GBDT reference)",
+                 "gbdt_single": record["model"] + ", one LightGBM seed",
                  "tzrec": record["model"] + ", one model seed",
                  "tzrec_seed_mean": record["model"] + ", mean of the model seeds",
                  "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
@@ -80,13 +82,13 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
         pooled[(int(record["generator_seed"]), label, kind)].append(record)
     singles: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for (seed, _, kind), records in pooled.items():
-        if kind == "tzrec":
+        if kind in ("tzrec", "gbdt_single"):
             for record in records:
                 singles[(seed, record["model"])].append(record)
     grouped: dict[int, dict[str, ModelSeed]] = defaultdict(dict)
     for (seed, label, kind), records in sorted(pooled.items()):
         members: list[dict[str, Any]] = []
-        if kind == "tzrec_seed_mean":
+        if kind == "tzrec_seed_mean" or (kind == "gbdt" and records[0].get("members")):
             members = singles[(seed, records[0]["model"])]
         elif kind == "tzrec_ensemble":
             members = [r for stem in records[0].get("members", []) for r in singles[(seed, stem)]]

@@ -4,24 +4,27 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
 
     generator_seeds: [20141219, 7, 42]     # one generated month each (20,000 users)
     model_seeds: [1, 2, 3]                 # every tzrec config is trained once per model seed
-    gbdt: {name: gbdt_v1}                  # the reference (python -m runner baseline gbdt)
+    gbdt: {name: gbdt_v1, seeds: [1, 2]}   # the reference (python -m runner baseline gbdt); with seeds,
+                                           # the mean of one run per LightGBM seed
     tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
-    ensembles: {name: [config stem, ...]}  # mean of the seed-averaged runs of those configs
+    ensembles: {name: [config stem, ...]}  # mean logit of the seed-averaged runs of those configs
     variant: negative_keep_1               # optional, with dbt_vars: the same months built with
-    dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars, in folders of their own
+    dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars (or {}: the same), in folders of their own
 
 Per generator seed G the study works in a workspace (data/ for the default seed, data/seed_G/
 otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/study/seed_G/:
 
     m<S>/<config stem>/      one tzrec run per model seed S
-    mean/<config stem>/      the mean of a config's model-seed runs (the "average several seeds" lever)
-    mean/<ensemble name>/    the mean of several configs' seed-averaged runs
-    gbdt_v1/                 the GBDT reference
+    mean/<config stem>/      the mean logit of a config's model-seed runs (the "average several seeds" lever)
+    mean/<ensemble name>/    the mean logit of several configs' seed-averaged runs
+    gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
+    m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
 Every run is scored twice through the dbt scoring models (operating point rules top_k_share and
 top_k_share_smoothed, both chosen on the eval day only) and summarised in <run>/study_score.json,
 which `python -m runner report` reads; its row (default rule) is appended to docs/experiments.csv.
-Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped.
+Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped (an
+average written with another combine rule than ENSEMBLE_COMBINE is written again, and rescored).
 
 A variant study (`variant` and `dbt_vars`) reads the same generated months (the base workspace's
 raw/) but builds its own database and exports under data/variants/<variant>/seed_G/ with its dbt
@@ -57,6 +60,7 @@ VARIANT_OUTPUTS = OUTPUTS_DIR / "study_variants"
 VARIANT_DATA = DATA_DIR / "variants"
 SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
+ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
 # The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
 RULES = ("top_k_share_smoothed", "top_k_share")
 EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
@@ -81,6 +85,7 @@ class Study:
     model_seeds: list[int]
     gbdt_name: str | None
     tzrec: list[Path]
+    gbdt_seeds: list[int] = field(default_factory=list)  # LightGBM seeds; [] = one run with its default seed
     ensembles: dict[str, list[str]] = field(default_factory=dict)
     variant: str | None = None
     dbt_vars: dict[str, Any] = field(default_factory=dict)
@@ -109,9 +114,12 @@ class Study:
         if not isinstance(dbt_vars, dict):
             raise StudyError(f"{path}: dbt_vars is a mapping of dbt var names to values, e.g. "
                              "{negative_keep_rate: 1.0}")
-        if bool(variant) != bool(dbt_vars):
+        # `dbt_vars: {}` is allowed, written out: the same vars, built apart (e.g. exports with a column
+        # the base study's exports, built before it existed, lack; rebuilding those retrains every run)
+        if bool(variant) != ("dbt_vars" in spec) or (dbt_vars and not variant):
             raise StudyError(f"{path}: a variant study needs both a variant name and dbt_vars (the base study "
-                             "has neither): its months are built with those vars in folders of their own")
+                             "has neither): its months are built with those vars in folders of their own "
+                             "(`dbt_vars: {}` builds them with the project's own vars)")
         if variant is not None and not re.fullmatch(r"[a-z0-9_]+", str(variant)):
             raise StudyError(f"{path}: variant {variant!r} names folders: use lower-case letters, digits and _")
         reserved = set(Workspace(DEFAULT_GENERATOR_SEED).dbt_vars())
@@ -130,12 +138,19 @@ class Study:
                 raise StudyError(f"{path}: ensemble {name} needs two or more of the study's tzrec configs "
                                  f"(unknown: {', '.join(missing) or 'none'})")
         gbdt = spec.get("gbdt")
+        if gbdt is not None and (not isinstance(gbdt, dict) or set(gbdt) - {"name", "seeds"}):
+            raise StudyError(f"{path}: gbdt is a mapping with `name` and optional `seeds`, e.g. "
+                             "{name: gbdt_v1, seeds: [1, 2, 3]}")
+        gbdt_seeds = [int(s) for s in (gbdt or {}).get("seeds") or []]
+        if len(gbdt_seeds) == 1:
+            raise StudyError(f"{path}: gbdt seeds average two or more LightGBM seeds; for one run leave `seeds` out")
         return cls(
             source=path,
             generator_seeds=[int(s) for s in spec.get("generator_seeds", [DEFAULT_GENERATOR_SEED])],
             users=int(spec.get("users", 20_000)),
             model_seeds=[int(s) for s in spec.get("model_seeds", [1])],
             gbdt_name=(gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None,
+            gbdt_seeds=gbdt_seeds,
             tzrec=configs,
             ensembles=ensembles,
             variant=str(variant) if variant else None,
@@ -223,13 +238,17 @@ def ensure_month(workspace: Workspace, users: int) -> None:
 # ---- models --------------------------------------------------------------------------------------
 
 
-def run_gbdt(workspace: Workspace, name: str) -> Path:
-    """The GBDT reference in a child process (so its peak memory is its own)."""
-    run_dir = workspace.outputs / name
+def run_gbdt(workspace: Workspace, name: str, seed: int | None = None) -> Path:
+    """The GBDT reference in a child process (so its peak memory is its own): outputs/.../<name>/ with
+    LightGBM's default seed, or m<seed>/<name>/ with that seed (the GBDT's own "model seed")."""
+    outputs = workspace.outputs if seed is None else workspace.outputs / f"m{seed}"
+    run_dir = outputs / name
     if (run_dir / "run.json").exists() and _has_predictions(run_dir):
         return run_dir
     command = [sys.executable, "-m", "runner", "baseline", "gbdt", "--name", name,
-               "--processed-dir", str(workspace.processed), "--outputs", str(workspace.outputs)]
+               "--processed-dir", str(workspace.processed), "--outputs", str(outputs)]
+    if seed is not None:
+        command += ["--seed", str(seed)]
     log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
     subprocess.run(command, cwd=PROJECT_ROOT, check=True)
     return run_dir
@@ -251,9 +270,18 @@ def average(workspace: Workspace, name: str, members: list[Path]) -> Path:
 
     out = workspace.outputs / "mean" / name
     newest = max(p.stat().st_mtime for m in members for p in (m / "predictions").rglob("*.parquet"))
-    if _has_predictions(out) and min(p.stat().st_mtime for p in (out / "predictions").rglob("*.parquet")) > newest:
+    if (_has_predictions(out) and _combined_by(out) == ENSEMBLE_COMBINE
+            and min(p.stat().st_mtime for p in (out / "predictions").rglob("*.parquet")) > newest):
         return out
-    return average_runs(members, out)
+    return average_runs(members, out, combine=ENSEMBLE_COMBINE)
+
+
+def _combined_by(run_dir: Path) -> str:
+    """The combine rule an averaged run was written with (runs from before the rule was recorded: probability)."""
+    try:
+        return str(json.loads((run_dir / "run_info.json").read_text()).get("combine", "probability"))
+    except (OSError, ValueError):
+        return "probability"
 
 
 def _has_predictions(run_dir: Path) -> bool:
@@ -354,9 +382,21 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
         started = time.monotonic()
         workspace = study.workspace(generator_seed)
         ensure_month(workspace, study.users)
-        if study.gbdt_name:
+        if study.gbdt_name and not study.gbdt_seeds:
             run_dir = run_gbdt(workspace, study.gbdt_name)
             records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt"}))
+        elif study.gbdt_name:
+            # the reference as a seed average too: one LightGBM run moves with its seed (bagging and
+            # feature sampling) about as much as one tzrec run does (docs/RESULTS_NOTES.md)
+            members = []
+            for seed in study.gbdt_seeds:
+                run_dir = run_gbdt(workspace, study.gbdt_name, seed)
+                records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt_single",
+                                                          "model_seed": seed}))
+                members.append(run_dir)
+            run_dir = average(workspace, study.gbdt_name, members)
+            records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt",
+                                                      "members": [shown(m) for m in members]}))
         seed_averaged: dict[str, Path] = {}
         for config in study.tzrec:
             members = []

@@ -7,6 +7,7 @@ goes, which seed each run gets, and that the averaged run is what score and subm
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -69,7 +70,9 @@ def test_several_model_seeds_train_apart_and_their_mean_is_submitted(
     averaged = tmp_path / CONFIG.stem
     assert scored == [averaged]
     probs = pq.read_table(averaged / "predictions" / "eval").column("probs").to_pylist()
-    assert probs == pytest.approx([0.2, 0.5])  # (0.1 + 0.3) / 2 for the pair whose members differ
+    # the mean logit of 0.1 and 0.3 for the pair whose members differ (their mean probability would be 0.2)
+    mean_logit = (math.log(0.1 / 0.9) + math.log(0.3 / 0.7)) / 2
+    assert probs == pytest.approx([1 / (1 + math.exp(-mean_logit)), 0.5], rel=1e-6)
     assert job.results["validation_aucs"] == pytest.approx([0.81, 0.83])
     assert "mean of model seeds 1, 3" in (averaged / "run_info.json").read_text()
 

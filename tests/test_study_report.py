@@ -56,6 +56,7 @@ def test_the_checked_in_study_file_reads() -> None:
     ("- a list\n", "a study file is a mapping"),
     ("dbt_vars: {negative_keep_rate: 1.0}\n", "needs both a variant name and dbt_vars"),
     ("variant: more_negatives\n", "needs both a variant name and dbt_vars"),
+    ("dbt_vars: {}\n", "needs both a variant name and dbt_vars"),
     ("variant: More Negatives\ndbt_vars: {negative_keep_rate: 1.0}\n", "lower-case letters, digits and _"),
     ("variant: v\ndbt_vars: {processed_dir: elsewhere}\n", "may not set processed_dir"),
 ])
@@ -65,6 +66,14 @@ def test_a_bad_study_file_is_named_with_the_fix(tmp_path: Path, text: str, messa
     with pytest.raises(StudyError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
         Study.read(path)
     assert str(path) in str(error.value)
+
+
+def test_a_variant_may_keep_every_var_when_it_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text("variant: rebuilt\ndbt_vars: {}\ngenerator_seeds: [1]\n")
+    study = Study.read(path)
+    assert study.variant == "rebuilt" and study.dbt_vars == {}
+    assert study.workspace(1).processed != Study.read(ROOT / "configs/studies/three_seeds.yml").workspace(1).processed
 
 
 def test_a_variant_study_reads_the_base_months_and_builds_and_runs_in_folders_of_its_own() -> None:
@@ -102,6 +111,33 @@ def test_model_seeds_pool_into_one_row_with_their_spread() -> None:
     assert len(model.records) == 2
     assert model.metric("predict_f1") == pytest.approx(0.09)
     assert model.spread("predict_f1") == (0.08, 0.10)
+
+
+def test_gbdt_seeds_pool_into_one_row_and_their_mean_is_the_reference() -> None:
+    records = [_score(7, "gbdt_v1", "gbdt_single", 0.09, f1, model_seed=seed)
+               for seed, f1 in ((1, 0.10), (2, 0.08), (3, 0.09))]
+    mean = {**_score(7, "gbdt_v1", "gbdt", 0.09, 0.095), "members": ["m1/gbdt_v1", "m2/gbdt_v1", "m3/gbdt_v1"]}
+    grouped = report.group([*records, mean])
+    singles = grouped[7]["gbdt_v1, one LightGBM seed"]
+    assert singles.kind == "gbdt_single" and singles.spread("predict_f1") == (0.08, 0.10)
+    reference = grouped[7]["gbdt_v1, mean of the LightGBM seeds (GBDT reference)"]
+    assert reference.kind == "gbdt" and len(reference.members) == 3
+    assert reference.cost("train_seconds") == pytest.approx(300.0)  # an average costs its members' training
+    tzrec = _score(7, "stage2_deepfm_v3", "tzrec_seed_mean", 0.095, 0.10)
+    _, summary = report._across_seeds(report.group([*records, mean, tzrec]))
+    _, _, gbdt = report.judged(summary)
+    assert gbdt["f1s"] == [0.095]
+
+
+def test_gbdt_seeds_are_two_or_more(tmp_path: Path) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text("gbdt: {name: gbdt_v1, seeds: [1, 2, 3]}\n")
+    assert Study.read(path).gbdt_seeds == [1, 2, 3]
+    for text, message in (("gbdt: {name: gbdt_v1, seeds: [1]}\n", "two or more LightGBM seeds"),
+                          ("gbdt: {name: gbdt_v1, rounds: 3}\n", "optional `seeds`")):
+        path.write_text(text)
+        with pytest.raises(StudyError, match=message):
+            Study.read(path)
 
 
 def _three_seeds(tzrec_f1s: list[float], gbdt_f1s: list[float]) -> list[dict]:

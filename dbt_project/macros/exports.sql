@@ -22,7 +22,7 @@
 
 {#- samples columns that are not model inputs (or enter in another form). -#}
 {% macro export_excluded_columns() -%}
-    {{ return(['label_date', 'item_category', 'dataset', 'label', 'label_weekday', 'ui_last_cart_hour']) }}
+    {{ return(['label_date', 'item_category', 'dataset', 'label', 'label_touched', 'label_weekday', 'ui_last_cart_hour']) }}
 {%- endmacro %}
 
 {% macro is_plain_feature(name) -%}
@@ -30,8 +30,9 @@
               or '_per_' in name) }}
 {%- endmacro %}
 
-{#- The select list of an export. with_label / with_weight add those columns. -#}
-{% macro export_select_list(samples_relation, with_label, with_weight) -%}
+{#- The select list of an export. with_label / with_weight add those columns; with_aux_label adds
+    label_touched (the training cutoffs' auxiliary label; only the train and validation exports). -#}
+{% macro export_select_list(samples_relation, with_label, with_weight, with_aux_label=false) -%}
     {%- set fixed = export_key_columns() + export_id_columns() + export_sequence_columns() + export_excluded_columns() -%}
     -- tzrec reads no date type, even as a pass-through column: 'YYYY-MM-DD'
     cast(cutoff_date as {{ api.Column.translate_type('string') }}) as cutoff_date,
@@ -39,6 +40,9 @@
     item_id,
     {%- if with_label %}
     cast(label as integer) as label,
+    {%- endif %}
+    {%- if with_aux_label %}
+    cast(label_touched as integer) as label_touched,
     {%- endif %}
     {%- if with_weight %}
     sample_weight,

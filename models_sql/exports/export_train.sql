@@ -38,7 +38,7 @@ sampled as (
 final as (
 
     select
-        {{ export_select_list(ref('samples'), with_label=true, with_weight=true) }}
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=true, with_aux_label=true) }}
 
     from sampled
     -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;

@@ -16,7 +16,7 @@ samples as (
 final as (
 
     select
-        {{ export_select_list(ref('samples'), with_label=true, with_weight=false) }}
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=false, with_aux_label=true) }}
 
     from samples
 

@@ -1,5 +1,6 @@
 {#- One row per cutoff day the pipeline builds samples for: features see events up to the end
-    of cutoff_date, the label is "bought on label_date = cutoff_date + 1". -#}
+    of cutoff_date, the label is "bought on label_date = cutoff_date + 1". Training label days
+    listed in train_excluded_label_dates have no row (no samples, train or validation). -#}
 
 with
 
@@ -22,6 +23,8 @@ assigned as (
                 cast(date_day as date)
                 between {{ tianchi_date_var('train_label_start_date') }}
                 and {{ tianchi_date_var('train_label_end_date') }}
+                -- coalesce: with no excluded day the list is (null), and `in (null)` is null
+                and not coalesce(cast(date_day as date) in {{ tianchi_date_list_var('train_excluded_label_dates') }}, false)
                 then 'train'
             when cast(date_day as date) = {{ tianchi_date_var('eval_label_date') }} then 'eval'
             when cast(date_day as date) = {{ tianchi_date_var('predict_label_date') }} then 'predict'

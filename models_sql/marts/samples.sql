@@ -1,4 +1,5 @@
-{#- One row per (cutoff, user, P item) candidate: the label calendar, the label, every
+{#- One row per (cutoff, user, P item) candidate: the label calendar, the label (and the
+    auxiliary label_touched of multi-task models, training label days only), every
     feature family, ranks, geo, vocabulary codes and the behaviour sequence. Numeric features
     have no nulls: counts are 0 when nothing happened, hours-since take never_hours(), the
     last cart hour is -1 when never carted, geo match is 0 when either side has no location. -#}
@@ -20,6 +21,12 @@ calendar as (
 labels as (
 
     select * from {{ ref('int_pair_labels') }}
+
+),
+
+label_day_touches as (
+
+    select * from {{ ref('int_pair_label_day_touches') }}
 
 ),
 
@@ -90,6 +97,12 @@ joined as (
             when labels.user_id is not null then 1
             else 0
         end as label,
+        -- the auxiliary label of multi-task models; null outside the training label days
+        case
+            when calendar.dataset <> 'train' then null
+            when label_day_touches.user_id is not null then 1
+            else 0
+        end as label_touched,
         coalesce(user_codes.code, 0) as user_code,
         coalesce(item_codes.code, 0) as item_code,
         coalesce(category_codes.code, 0) as category_code,
@@ -114,6 +127,11 @@ joined as (
             candidates.cutoff_date = labels.cutoff_date
             and candidates.user_id = labels.user_id
             and candidates.item_id = labels.item_id
+    left join label_day_touches
+        on
+            candidates.cutoff_date = label_day_touches.cutoff_date
+            and candidates.user_id = label_day_touches.user_id
+            and candidates.item_id = label_day_touches.item_id
     inner join user_features
         on
             candidates.cutoff_date = user_features.cutoff_date

@@ -26,7 +26,8 @@ from runner.paths import OUTPUTS_DIR, PROCESSED_DIR
 
 log = logging.getLogger(__name__)
 
-NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "sample_weight"}
+# label_touched is the multi-task models' auxiliary label (train and validation only): never an input
+NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "label_touched", "sample_weight"}
 ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: trees memorise them
 RESERVED = ["user_id", "item_id", "cutoff_date"]
 

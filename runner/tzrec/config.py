@@ -32,6 +32,11 @@ from runner.tzrec.interpreter import child_env
 HELPER_MODULE = "tzrec_runner_config"
 
 
+# The exports' purchase label. A multi-task model's predictions name each tower's score
+# probs_<tower name>; the tower that learns this label gives the run's `probs`.
+PURCHASE_LABEL = "label"
+
+
 class ConfigError(ValueError):
     pass
 
@@ -89,6 +94,18 @@ class ConfigSummary:
     missing_required: tuple[str, ...] = ()
     dag_inputs: tuple[str, ...] = ()  # inputs with the `feature:` side (they make tzrec call pyfg)
     unfilled: tuple[dict[str, Any], ...] = field(default=())
+    task_towers: tuple[tuple[str, str], ...] = ()  # (tower name, label) of a multi-task model
+
+    @property
+    def purchase_tower(self) -> str | None:
+        """The multi-task tower that learns the purchase label (None: a single-task model)."""
+        towers = [name for name, label in self.task_towers if label == PURCHASE_LABEL]
+        return towers[0] if len(towers) == 1 else None
+
+    @property
+    def purchase_column(self) -> str:
+        """The prediction column holding the purchase probability, as tzrec writes it."""
+        return f"probs_{self.purchase_tower}" if self.purchase_tower else "probs"
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: Path) -> ConfigSummary:
@@ -108,6 +125,7 @@ class ConfigSummary:
             missing_required=tuple(data.get("missing_required", ())),
             dag_inputs=tuple(data.get("dag_inputs", ())),
             unfilled=tuple(data.get("unfilled", ())),
+            task_towers=tuple((t["tower_name"], t["label_name"]) for t in data.get("task_towers", ())),
         )
 
 
@@ -215,6 +233,15 @@ def check_supported(summary: ConfigSummary) -> None:
             f"{dag_input}: the `feature:` side chains features through pyfg's DAG, which tzrec builds even "
             "under FG_NONE (and pyfg is not available here); use the user:, item: or context: side"
         )
+    if summary.task_towers:
+        on_purchase = [name for name, label in summary.task_towers if label == PURCHASE_LABEL]
+        if len(on_purchase) != 1:
+            towers = ", ".join(f"{name} (label {label or '?'})" for name, label in summary.task_towers)
+            problems.append(
+                f"the multi-task model has {len(on_purchase)} towers on the purchase label `{PURCHASE_LABEL}` "
+                f"({towers}): give exactly one tower `label_name: \"{PURCHASE_LABEL}\"`; its score becomes the "
+                "run's `probs`, which scoring and submission read"
+            )
     for feature in summary.features:
         if feature.uses_vocab_or_fg:
             problems.append(

@@ -270,6 +270,8 @@ class Session:
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
         written = self.run.prediction_files(data_set)
+        if self.summary.purchase_tower:
+            name_purchase_scores(written, self.summary.purchase_tower)
         out_schema = pq.read_schema(written[0]) if written else None
         missing = [c for c in ("probs", *reserved) if out_schema is None or c not in out_schema.names]
         if missing:
@@ -284,6 +286,26 @@ class Session:
         log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", shown(output), schema_text)
         return self._finish(step, cost, {"rows": rows_out, "schema": schema_text,
                                             "files": [p.name for p in written]})
+
+
+def name_purchase_scores(files: list[Path], tower: str) -> None:
+    """Give a multi-task model's predictions the single-task layout scoring reads: `probs` and
+    `logits` are copies of the purchase tower's probs_<tower> and logits_<tower> (kept as well,
+    beside the other towers' scores). Rewrites each file in place; a file already done is left."""
+    for path in files:
+        table = pq.read_table(path)
+        if "probs" in table.column_names:
+            continue
+        source = f"probs_{tower}"
+        if source not in table.column_names:
+            raise RuntimeError(f"{path} has no column {source} (the purchase tower `{tower}`'s score); "
+                               f"its columns: {', '.join(table.column_names)}")
+        table = table.append_column("probs", table.column(source))
+        if f"logits_{tower}" in table.column_names:
+            table = table.append_column("logits", table.column(f"logits_{tower}"))
+        partial = path.with_name(path.name + ".partial")
+        pq.write_table(table, partial)
+        partial.replace(path)
 
 
 def _last_json_line(path: Path) -> dict[str, Any]:

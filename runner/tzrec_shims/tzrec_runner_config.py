@@ -144,8 +144,10 @@ def describe(pipeline: Any, buckets: dict[str, int]) -> dict[str, Any]:
             features.append({"column": config.feature_name, "kind": "other", "type": kind})
     data = pipeline.data_config
     group_features = sorted({name for group in pipeline.model_config.feature_groups for name in group.feature_names})
+    model = pipeline.model_config.WhichOneof("model")
     return {
-        "model": pipeline.model_config.WhichOneof("model"),
+        "model": model,
+        "task_towers": _task_towers(getattr(pipeline.model_config, model) if model else None, data.label_fields),
         "fg_mode": _enum_name(data, "fg_mode"),
         "dataset_type": _enum_name(data, "dataset_type"),
         "sampler": data.WhichOneof("sampler"),
@@ -158,6 +160,18 @@ def describe(pipeline: Any, buckets: dict[str, int]) -> dict[str, Any]:
         "unfilled": unfilled,
         "dag_inputs": dag_inputs,
     }
+
+
+def _task_towers(model: Any, label_fields: Any) -> list[dict[str, str]]:
+    """A multi-task model's towers and the label each learns (a tower without label_name takes the
+    label field of its position, as tzrec does); [] for a single-task model."""
+    if model is None or "task_towers" not in model.DESCRIPTOR.fields_by_name:
+        return []
+    towers = []
+    for position, tower in enumerate(model.task_towers):
+        label = tower.label_name or (label_fields[position] if position < len(label_fields) else "")
+        towers.append({"tower_name": tower.tower_name, "label_name": label})
+    return towers
 
 
 def main() -> int:

@@ -39,3 +39,8 @@ def deepfm_config() -> Path:
 @pytest.fixture()
 def din_config() -> Path:
     return FIXTURES / "din_tiny.config"
+
+
+@pytest.fixture()
+def dbmtl_config() -> Path:
+    return FIXTURES / "dbmtl_tiny.config"

@@ -106,3 +106,20 @@ def test_read_buckets(tmp_path: Path) -> None:
     pq.write_table(pa.table({"feature_name": ["a"], "num_buckets": [0]}), tmp_path / "zero.parquet")
     with pytest.raises(ConfigError, match="must be positive"):
         read_buckets(tmp_path / "zero.parquet")
+
+
+def test_multi_task_config_names_its_purchase_tower(tzrec_python: Path, dbmtl_config: Path, tmp_path: Path) -> None:
+    summary = describe_config(tzrec_python, dbmtl_config)
+    assert summary.task_towers == (("touch", "label_touched"), ("buy", "label"))
+    assert summary.purchase_tower == "buy" and summary.purchase_column == "probs_buy"
+    check_supported(summary)
+
+    no_purchase = tmp_path / "no_purchase.config"
+    no_purchase.write_text(dbmtl_config.read_text().replace('label_name: "label"\n', 'label_name: "label_x"\n'))
+    with pytest.raises(ConfigError, match=r'0 towers on the purchase label `label`.*label_name: "label"'):
+        check_supported(describe_config(tzrec_python, no_purchase))
+
+
+def test_single_task_config_reads_probs(tzrec_python: Path, deepfm_config: Path) -> None:
+    summary = describe_config(tzrec_python, deepfm_config)
+    assert summary.task_towers == () and summary.purchase_tower is None and summary.purchase_column == "probs"

@@ -88,3 +88,23 @@ def test_two_processes_train_and_predict_every_row(tzrec_python: Path, tiny_data
                            strict=True))
         assert pairs == sorted(zip(source.column("user_id").to_pylist(), source.column("item_id").to_pylist(),
                                    strict=True))
+
+
+@pytest.mark.tzrec
+def test_multi_task_model_scores_through_its_purchase_tower(tzrec_python: Path, tiny_data: dict[str, Path],
+                                                            dbmtl_config: Path, tmp_path: Path) -> None:
+    """A DBMTL learns label and label_touched; its predictions carry each tower's score, and the runner gives
+    them the single-task `probs`/`logits` from the tower on `label`, so scoring reads them like any run."""
+    outputs = tmp_path / "outputs"
+    assert main(_args("predict", dbmtl_config, tiny_data, outputs, str(tzrec_python))) == 0
+    run = outputs / "dbmtl_tiny"
+    train_result = json.loads((run / "model" / "train_eval_result_v2.txt").read_text().splitlines()[-1])
+    assert {"auc_buy", "auc_touch"} <= set(train_result)
+    for data_set in ("eval", "predict"):
+        predictions = pq.read_table(run / "predictions" / data_set)
+        names = set(predictions.column_names)
+        assert {"probs", "logits", "probs_buy", "logits_buy", "probs_touch", "user_id", "item_id"} <= names
+        assert predictions.column("probs").equals(predictions.column("probs_buy"))
+        assert predictions.column("logits").equals(predictions.column("logits_buy"))
+        assert not predictions.column("probs").equals(predictions.column("probs_touch"))
+        assert predictions.num_rows == pq.read_metadata(tiny_data[data_set]).num_rows

@@ -1,8 +1,9 @@
 """A tiny, deterministic data set shaped like the dbt exports, for the tzrec runner tests.
 
 Columns (the export's contract, in miniature): reserved `user_id`, `item_id` (raw BIGINT ids, far
-outside any bucket range), `cutoff_date` (date), `label` (int); id features `user_idx`, `item_idx`
-(int64 inside their buckets); raw features `ui_clicks_3d`, `u_buys_7d`, `i_ctr_7d` (float/double);
+outside any bucket range), `cutoff_date` (date), `label` and the auxiliary `label_touched` (int);
+id features `user_idx`, `item_idx` (int64 inside their buckets); raw features `ui_clicks_3d`,
+`u_buys_7d`, `i_ctr_7d` (float/double);
 and the sequence `click_seq__item_idx` (string ids joined by ";", some rows empty).
 """
 
@@ -45,6 +46,9 @@ def tiny_table(rows: int, seed: int, with_label: bool = True) -> pa.Table:
         score = 0.9 * ui_clicks + 1.2 * u_buys + 8 * i_ctr + (item_idx % 5 == 0) - 2.5
         label = (rng.random(rows) < 1 / (1 + np.exp(-score))).astype(np.int32)
         columns["label"] = pa.array(label, pa.int32())
+        # the multi-task models' auxiliary label: every purchase is a touch, and many more rows are
+        touched = np.maximum(label, rng.random(rows) < 0.3).astype(np.int32)
+        columns["label_touched"] = pa.array(touched, pa.int32())
     columns |= {
         "user_idx": pa.array(user_idx, pa.int64()),
         "item_idx": pa.array(item_idx, pa.int64()),
