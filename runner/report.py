@@ -314,10 +314,11 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
     grouped = group(read_scores(scores_root or study.outputs_root))
     across, summary = _across_seeds(grouped, study.generator_seeds)
     picture = plot(grouped, out.parent / f"{out.stem.lower()}_f1.png", study.generator_seeds)
+    vars_text = ("the dbt vars " + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
+                 if study.dbt_vars else "the project's own dbt vars (`dbt_vars: {}`)")
     built_with = ("" if study.variant is None else
-                  f" Variant `{study.variant}`: every month's exports were built with the dbt vars "
-                  + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
-                  + " (the base study's months, in folders of their own).")
+                  f" Variant `{study.variant}`: every month's exports were built with {vars_text}"
+                  " (the base study's months, in folders of their own).")
     lines = [
         "# Results",
         "",

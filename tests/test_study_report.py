@@ -102,6 +102,9 @@ def test_a_variant_page_gets_its_own_plot_and_no_base_notes(tmp_path: Path) -> N
     assert (tmp_path / "results_more_negatives_f1.png").is_file() and "results_more_negatives_f1.png" in text
     assert "Variant `more_negatives`" in text and "`negative_keep_rate: 1.0`" in text
     assert "Notes (hand-written" not in text  # docs/RESULTS_NOTES.md belongs to the base study's page
+    path.write_text("variant: rebuilt\ndbt_vars: {}\ngenerator_seeds: [1, 2, 3]\n")
+    rebuilt = report.write_report(Study.read(path), tmp_path / "RESULTS_rebuilt.md", scores_root=scores).read_text()
+    assert "built with the project's own dbt vars (`dbt_vars: {}`)" in rebuilt
 
 
 def test_model_seeds_pool_into_one_row_with_their_spread() -> None:

@@ -58,6 +58,7 @@ def test_many_breaches_are_counted_not_all_listed(tmp_path: Path) -> None:
     ("run", "stage", "model", "version", "file"),
     [
         ("production_din_v1", "production", "din", "v1", "submission_din_v1.tsv"),
+        ("production_dcn_v2_v1", "production", "dcn_v2", "v1", "submission_dcn_v2_v1.tsv"),
         ("stage2_wide_and_deep_v3", "stage2", "wide_and_deep", "v3", "submission_wide_and_deep_v3.tsv"),
         ("gbdt_v1", "", "gbdt", "v1", "submission_gbdt_v1.tsv"),
         ("my_experiment", "", "my_experiment", "", "submission_my_experiment.tsv"),
