@@ -157,7 +157,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                         help="tzrec config to train (default: the one config in configs/production/)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
     parser.add_argument("--model-seeds", type=int, nargs="+", default=[1, 2, 3],
-                        help="train the config once per seed and submit the mean of their probabilities "
+                        help="train the config once per seed and submit the mean of their logits "
                              "(one seed: a single run in outputs/<stem>/)")
     parser.add_argument("--tzrec-python", default=None,
                         help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "

@@ -8,7 +8,7 @@ and the predict day; `score` chooses the operating point on the eval day only. A
 already finished on the same inputs is reused (its stage then takes seconds).
 
 With several model seeds (the default, as in the study behind docs/RESULTS.md) each seed trains its
-own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their probabilities becomes the run that
+own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their logits becomes the run that
 is scored and submitted (outputs/<stem>/).
 """
 
@@ -29,7 +29,7 @@ PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
 VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
 EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
-# The production recipe: the config trained once per model seed, probabilities averaged.
+# The production recipe: the config trained once per model seed, their logits averaged.
 DEFAULT_MODEL_SEEDS = (1, 2, 3)
 
 T = TypeVar("T")
@@ -134,7 +134,7 @@ class MainJob:
             aucs = [auc for auc in self.results.get("validation_aucs", []) if isinstance(auc, float)]
             trained = f"; validation AUC {' / '.join(f'{auc:.4f}' for auc in aucs)}" if aucs else ""
             if len(self.model_seeds) > 1:
-                trained += f" (model seeds {', '.join(map(str, self.model_seeds))}, probabilities averaged)"
+                trained += f" (model seeds {', '.join(map(str, self.model_seeds))}, logits averaged)"
             lines.append(f"model        {shown(self.config)} -> {shown(run_dir)}{trained}")
             lines.append(f"eval day     F1 {point.eval_f1:.4f} (precision {point.eval_precision or 0:.4f}, recall "
                          f"{point.eval_recall or 0:.4f}, {point.eval_predicted_pairs:,} pairs, {point.eval_hits} hits "
