@@ -70,6 +70,15 @@ def read_scores(root: Path = STUDY_OUTPUTS) -> list[dict[str, Any]]:
 def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
     """generator seed -> label -> ModelSeed. Single tzrec runs of one config are pooled over model seeds."""
     pooled: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    references: dict[int, list[str]] = defaultdict(list)
+    for record in scores:
+        if record.get("kind") == "gbdt":
+            references[int(record["generator_seed"])].append(str(record.get("run")))
+    for seed, runs in references.items():
+        if len(runs) > 1:
+            raise ValueError(f"generator seed {seed} has {len(runs)} GBDT references ({', '.join(runs)}): a study "
+                             "that now averages GBDT seeds leaves its earlier single run behind; remove the folder "
+                             "the study file no longer makes")
     for record in scores:
         kind = record.get("kind", "tzrec")
         gbdt_label = record["model"] + (", mean of the LightGBM seeds" if record.get("members") else "")

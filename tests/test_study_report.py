@@ -132,6 +132,14 @@ def test_gbdt_seeds_pool_into_one_row_and_their_mean_is_the_reference() -> None:
     assert gbdt["f1s"] == [0.095]
 
 
+def test_two_gbdt_references_for_one_month_are_refused_with_the_fix() -> None:
+    single = _score(7, "gbdt_v1", "gbdt", 0.09, 0.10)
+    mean = {**_score(7, "gbdt_v1", "gbdt", 0.09, 0.095), "run": "outputs/study/seed_7/mean/gbdt_v1",
+            "members": ["m1/gbdt_v1", "m2/gbdt_v1"]}
+    with pytest.raises(ValueError, match=r"generator seed 7 has 2 GBDT references .*remove the folder"):
+        report.group([single, mean])
+
+
 def test_gbdt_seeds_are_two_or_more(tmp_path: Path) -> None:
     path = tmp_path / "study.yml"
     path.write_text("gbdt: {name: gbdt_v1, seeds: [1, 2, 3]}\n")
