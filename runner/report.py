@@ -337,7 +337,10 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
                           if notes is not None and notes.exists() else "."),
         "",
         f"Generated months of {study.users:,} users, generator seeds {', '.join(map(str, study.generator_seeds))}; "
-        f"tzrec configs trained once per model seed ({', '.join(map(str, study.model_seeds))}). The operating "
+        f"tzrec configs trained once per model seed ({', '.join(map(str, study.model_seeds))})"
+        + (f", the GBDT once per LightGBM seed ({', '.join(map(str, study.gbdt_seeds))}), and every average is "
+           "the mean logit of its members" if study.gbdt_seeds else ", every average the mean logit of its members")
+        + ". The operating "
         f"point is chosen on the eval day (12-18 labels) only and carried to 12-19 as a share of the day's "
         f"scored pairs: `{MAIN_RULE}` (the default; the K with the best F1 smoothed over neighbouring K) in "
         f"every table, `{OTHER_RULE}` (the raw argmax) beside it. 12-19 is scored against the generator's "
