@@ -40,10 +40,14 @@ def _logit(probs: np.ndarray) -> np.ndarray:
     return np.log(clipped / (1 - clipped))
 
 
-def combine_probabilities(members: list[np.ndarray], combine: str = "logit") -> np.ndarray:
-    """The ensemble's probability per row from the members' probabilities (same rows, same order)."""
+def _check_combine(combine: str) -> None:
     if combine not in COMBINE_RULES:
         raise ValueError(f"unknown combine rule {combine!r}: use one of {', '.join(COMBINE_RULES)}")
+
+
+def combine_probabilities(members: list[np.ndarray], combine: str = "logit") -> np.ndarray:
+    """The ensemble's probability per row from the members' probabilities (same rows, same order)."""
+    _check_combine(combine)
     stacked = np.stack([m.astype(np.float64) for m in members])
     if combine == "probability":
         return stacked.mean(axis=0)
@@ -56,8 +60,7 @@ def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = 
     run_info.json keys."""
     if len(runs) < 2:
         raise ValueError("an ensemble needs at least two runs")
-    if combine not in COMBINE_RULES:
-        raise ValueError(f"unknown combine rule {combine!r}: use one of {', '.join(COMBINE_RULES)}")
+    _check_combine(combine)  # before reading any member
     for split in ("eval", "predict"):
         tables = [_read(run, split) for run in runs]
         first = tables[0]

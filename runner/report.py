@@ -72,15 +72,9 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
     pooled: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
     references: dict[int, list[str]] = defaultdict(list)
     for record in scores:
-        if record.get("kind") == "gbdt":
-            references[int(record["generator_seed"])].append(str(record.get("run")))
-    for seed, runs in references.items():
-        if len(runs) > 1:
-            raise ValueError(f"generator seed {seed} has {len(runs)} GBDT references ({', '.join(runs)}): a study "
-                             "that now averages GBDT seeds leaves its earlier single run behind; remove the folder "
-                             "the study file no longer makes")
-    for record in scores:
         kind = record.get("kind", "tzrec")
+        if kind == "gbdt":
+            references[int(record["generator_seed"])].append(str(record.get("run")))
         gbdt_label = record["model"] + (", mean of the LightGBM seeds" if record.get("members") else "")
         label = {"gbdt": gbdt_label + " (GBDT reference)",
                  "gbdt_single": record["model"] + ", one LightGBM seed",
@@ -89,6 +83,11 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
                  "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
                  }.get(kind, record["model"])
         pooled[(int(record["generator_seed"]), label, kind)].append(record)
+    for seed, runs in references.items():
+        if len(runs) > 1:
+            raise ValueError(f"generator seed {seed} has {len(runs)} GBDT references ({', '.join(runs)}): a study "
+                             "that now averages GBDT seeds leaves its earlier single run behind; remove the folder "
+                             "the study file no longer makes")
     singles: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for (seed, _, kind), records in pooled.items():
         if kind in ("tzrec", "gbdt_single"):

@@ -116,7 +116,7 @@ class Study:
                              "{negative_keep_rate: 1.0}")
         # `dbt_vars: {}` is allowed, written out: the same vars, built apart (e.g. exports with a column
         # the base study's exports, built before it existed, lack; rebuilding those retrains every run)
-        if bool(variant) != ("dbt_vars" in spec) or (dbt_vars and not variant):
+        if bool(variant) != ("dbt_vars" in spec):
             raise StudyError(f"{path}: a variant study needs both a variant name and dbt_vars (the base study "
                              "has neither): its months are built with those vars in folders of their own "
                              "(`dbt_vars: {}` builds them with the project's own vars)")
@@ -371,6 +371,21 @@ def _cost(run_dir: Path) -> dict[str, Any]:
     return {}
 
 
+def score_seeds(workspace: Workspace, name: str, runs: dict[int, Path], single_kind: str,
+                mean_kind: str) -> tuple[list[dict[str, Any]], Path | None]:
+    """Score one model's run per seed, then (two or more seeds) their average; the records, and the
+    average's run folder (None for a single seed)."""
+    records = [score(workspace, run_dir, {"model": name, "kind": single_kind, "model_seed": seed})
+               for seed, run_dir in runs.items()]
+    if len(runs) < 2:
+        return records, None
+    members = list(runs.values())
+    mean = average(workspace, name, members)
+    records.append(score(workspace, mean, {"model": name, "kind": mean_kind,
+                                           "members": [shown(m) for m in members]}))
+    return records, mean
+
+
 # ---- the whole study -----------------------------------------------------------------------------
 
 
@@ -388,28 +403,15 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
         elif study.gbdt_name:
             # the reference as a seed average too: one LightGBM run moves with its seed (bagging and
             # feature sampling) about as much as one tzrec run does (docs/RESULTS_NOTES.md)
-            members = []
-            for seed in study.gbdt_seeds:
-                run_dir = run_gbdt(workspace, study.gbdt_name, seed)
-                records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt_single",
-                                                          "model_seed": seed}))
-                members.append(run_dir)
-            run_dir = average(workspace, study.gbdt_name, members)
-            records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt",
-                                                      "members": [shown(m) for m in members]}))
+            runs = {seed: run_gbdt(workspace, study.gbdt_name, seed) for seed in study.gbdt_seeds}
+            records += score_seeds(workspace, study.gbdt_name, runs, "gbdt_single", "gbdt")[0]
         seed_averaged: dict[str, Path] = {}
         for config in study.tzrec:
-            members = []
-            for model_seed in study.model_seeds:
-                run_dir = run_tzrec(workspace, config, model_seed)
-                records.append(score(workspace, run_dir, {"model": config.stem, "kind": "tzrec",
-                                                          "model_seed": model_seed}))
-                members.append(run_dir)
-            if len(members) > 1:
-                seed_averaged[config.stem] = average(workspace, config.stem, members)
-                records.append(score(workspace, seed_averaged[config.stem],
-                                     {"model": config.stem, "kind": "tzrec_seed_mean",
-                                      "members": [shown(m) for m in members]}))
+            runs = {seed: run_tzrec(workspace, config, seed) for seed in study.model_seeds}
+            scored, mean = score_seeds(workspace, config.stem, runs, "tzrec", "tzrec_seed_mean")
+            records += scored
+            if mean is not None:
+                seed_averaged[config.stem] = mean
         for name, stems in study.ensembles.items():
             members = [seed_averaged[stem] for stem in stems if stem in seed_averaged]
             if len(members) >= 2:

@@ -97,9 +97,14 @@ class ConfigSummary:
     task_towers: tuple[tuple[str, str], ...] = ()  # (tower name, label) of a multi-task model
 
     @property
+    def towers_on_purchase(self) -> list[str]:
+        """The multi-task towers that learn the purchase label (a runnable config has exactly one)."""
+        return [name for name, label in self.task_towers if label == PURCHASE_LABEL]
+
+    @property
     def purchase_tower(self) -> str | None:
         """The multi-task tower that learns the purchase label (None: a single-task model)."""
-        towers = [name for name, label in self.task_towers if label == PURCHASE_LABEL]
+        towers = self.towers_on_purchase
         return towers[0] if len(towers) == 1 else None
 
     @property
@@ -233,15 +238,14 @@ def check_supported(summary: ConfigSummary) -> None:
             f"{dag_input}: the `feature:` side chains features through pyfg's DAG, which tzrec builds even "
             "under FG_NONE (and pyfg is not available here); use the user:, item: or context: side"
         )
-    if summary.task_towers:
-        on_purchase = [name for name, label in summary.task_towers if label == PURCHASE_LABEL]
-        if len(on_purchase) != 1:
-            towers = ", ".join(f"{name} (label {label or '?'})" for name, label in summary.task_towers)
-            problems.append(
-                f"the multi-task model has {len(on_purchase)} towers on the purchase label `{PURCHASE_LABEL}` "
-                f"({towers}): give exactly one tower `label_name: \"{PURCHASE_LABEL}\"`; its score becomes the "
-                "run's `probs`, which scoring and submission read"
-            )
+    if summary.task_towers and len(summary.towers_on_purchase) != 1:
+        towers = ", ".join(f"{name} (label {label or '?'})" for name, label in summary.task_towers)
+        problems.append(
+            f"the multi-task model has {len(summary.towers_on_purchase)} towers on the purchase label "
+            f"`{PURCHASE_LABEL}` "
+            f"({towers}): give exactly one tower `label_name: \"{PURCHASE_LABEL}\"`; its score becomes the "
+            "run's `probs`, which scoring and submission read"
+        )
     for feature in summary.features:
         if feature.uses_vocab_or_fg:
             problems.append(
