@@ -80,6 +80,9 @@ def describe(column: str) -> str:
     """A column's description, from the naming convention of the feature marts."""
     if column in _FIXED:
         return _FIXED[column]
+    if column.endswith("_bin"):
+        return (f"Id feature: quantile bucket of {column.removesuffix('_bin')} over the training rows "
+                "(dense_feature_bins; 0 = below every training value).")
     window_match = re.fullmatch(r"(u_p|ui|uc|u|i|c)_(.+)_(\d+d|all)", column)
     if window_match:
         entity, measure, window = window_match.groups()
@@ -134,6 +137,7 @@ def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
             "      - unique_combination_of_columns:",
             "          arguments: {combination_of_columns: [cutoff_date, user_id, item_id]}",
             "      - no_null_columns",
+            "      - dense_bins_follow_values",
             "    columns:",
         ]
         for field in schema:

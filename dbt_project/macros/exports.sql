@@ -25,15 +25,32 @@
     {{ return(['label_date', 'item_category', 'dataset', 'label', 'label_touched', 'label_weekday', 'ui_last_cart_hour']) }}
 {%- endmacro %}
 
+{#- The numeric feature columns of samples that every export carries (all but the fixed ones). -#}
+{% macro export_dense_columns(samples_relation) -%}
+    {%- set fixed = export_key_columns() + export_id_columns() + export_sequence_columns() + export_excluded_columns() -%}
+    {%- if execute -%}
+        {%- set names = [] -%}
+        {%- for column in adapter.get_columns_in_relation(samples_relation) if column.name not in fixed -%}
+            {%- do names.append(column.name) -%}
+        {%- endfor -%}
+        {{ return(names) }}
+    {%- else -%}
+        {{ return([]) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro is_plain_feature(name) -%}
     {{ return(name.startswith('is_') or name.endswith('_not_bought') or name.endswith('_unknown')
               or '_per_' in name) }}
 {%- endmacro %}
 
 {#- The select list of an export. with_label / with_weight add those columns; with_aux_label adds
-    label_touched (the training cutoffs' auxiliary label; only the train and validation exports). -#}
+    label_touched (the training cutoffs' auxiliary label; only the train and validation exports).
+    Every dense feature also comes as <feature>_bin, its quantile bucket of the training rows
+    (dense_feature_bins); the export's from clause must cross join dense_feature_bin_starts as
+    bin_starts. -#}
 {% macro export_select_list(samples_relation, with_label, with_weight, with_aux_label=false) -%}
-    {%- set fixed = export_key_columns() + export_id_columns() + export_sequence_columns() + export_excluded_columns() -%}
+    {%- set dense_columns = export_dense_columns(samples_relation) -%}
     -- tzrec reads no date type, even as a pass-through column: 'YYYY-MM-DD'
     cast(cutoff_date as {{ api.Column.translate_type('string') }}) as cutoff_date,
     user_id,
@@ -55,17 +72,46 @@
     {%- for column in export_sequence_columns() %}
     {{ column }},
     {%- endfor %}
-    {%- if execute %}
-        {%- for column in adapter.get_columns_in_relation(samples_relation) if column.name not in fixed %}
-            {%- if is_plain_feature(column.name) %}
-    cast({{ column.name }} as double) as {{ column.name }}{{ "," if not loop.last }}
-            {%- else %}
-    ln(1 + cast(greatest({{ column.name }}, 0) as double)) as {{ column.name }}{{ "," if not loop.last }}
-            {%- endif %}
-        {%- endfor %}
+    {%- for column in dense_columns %}
+        {%- if is_plain_feature(column) %}
+    cast({{ column }} as double) as {{ column }},
+        {%- else %}
+    ln(1 + cast(greatest({{ column }}, 0) as double)) as {{ column }},
+        {%- endif %}
+    {%- endfor %}
+    {%- for column in dense_columns %}
+    cast({{ tianchi_count_at_most('bin_starts.' ~ column ~ '_bin_starts', 'cast(' ~ column ~ ' as double)') }} as bigint)
+        as {{ column }}_bin{{ "," if not loop.last }}
     {%- else %}
     null as placeholder
-    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- How many elements of a list of numbers are <= value: the bucket id of value when the list holds
+    the buckets' lower bounds (0 = below every bound). -#}
+{% macro tianchi_count_at_most(list_expression, value_expression) -%}
+    {{ return(adapter.dispatch('tianchi_count_at_most', 'tianchi')(list_expression, value_expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__tianchi_count_at_most(list_expression, value_expression) -%}
+    coalesce(len(list_filter({{ list_expression }}, lambda bound: bound <= {{ value_expression }})), 0)
+{%- endmacro %}
+
+{% macro spark__tianchi_count_at_most(list_expression, value_expression) -%}
+    size(filter({{ list_expression }}, bound -> bound <= {{ value_expression }}))
+{%- endmacro %}
+
+{#- A column's non-null values as one list in ascending order (an aggregate). -#}
+{% macro tianchi_sorted_list(expression) -%}
+    {{ return(adapter.dispatch('tianchi_sorted_list', 'tianchi')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__tianchi_sorted_list(expression) -%}
+    list({{ expression }} order by {{ expression }}) filter (where {{ expression }} is not null)
+{%- endmacro %}
+
+{% macro spark__tianchi_sorted_list(expression) -%}
+    sort_array(collect_list({{ expression }}))
 {%- endmacro %}
 
 {#- Post-hook of every Parquet export. dbt-duckdb writes one all-null row for an external

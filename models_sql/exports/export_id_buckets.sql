@@ -1,7 +1,8 @@
 {{ config(materialized='external', location=var('processed_dir') ~ '/id_buckets.parquet') }}
 
 {#- num_buckets of every id feature of the exports (largest code + 1; code 0 is the
-    out-of-vocabulary id), read by the runner to fill tzrec configs. -#}
+    out-of-vocabulary id), read by the runner to fill tzrec configs. The dense features' bucket
+    ids (<feature>_bin) count their buckets + 1 (id 0: below every training value). -#}
 
 with
 
@@ -12,6 +13,17 @@ vocabulary_sizes as (
         max(code) + 1 as num_buckets
 
     from {{ ref('int_id_vocabulary') }}
+    group by 1
+
+),
+
+dense_bin_sizes as (
+
+    select
+        feature_name || '_bin' as feature_name,
+        max(bin) + 1 as num_buckets
+
+    from {{ ref('dense_feature_bins') }}
     group by 1
 
 ),
@@ -62,6 +74,11 @@ final as (
         select
             'last_cart_hour_code' as feature_name,
             25 as num_buckets
+        union all
+        select
+            feature_name,
+            num_buckets
+        from dense_bin_sizes
     ) as buckets
 
 )

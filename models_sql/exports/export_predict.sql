@@ -13,12 +13,19 @@ samples as (
 
 ),
 
+bin_starts as (
+
+    select * from {{ ref('dense_feature_bin_starts') }}
+
+),
+
 final as (
 
     select
         {{ export_select_list(ref('samples'), with_label=false, with_weight=false) }}
 
     from samples
+    cross join bin_starts
 
 )
 

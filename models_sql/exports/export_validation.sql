@@ -13,12 +13,19 @@ samples as (
 
 ),
 
+bin_starts as (
+
+    select * from {{ ref('dense_feature_bin_starts') }}
+
+),
+
 final as (
 
     select
         {{ export_select_list(ref('samples'), with_label=true, with_weight=false, with_aux_label=true) }}
 
     from samples
+    cross join bin_starts
 
 )
 

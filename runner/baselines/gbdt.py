@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "label_touched", "sample_weight"}
 ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: trees memorise them
 RESERVED = ["user_id", "item_id", "cutoff_date"]
+BIN_SUFFIX = "_bin"  # dense_feature_bins' bucket ids in the exports
 
 
 @dataclass
@@ -80,17 +81,24 @@ class GbdtRun:
 
 
 def feature_columns(schema: pa.Schema) -> list[str]:
+    """The columns LightGBM trains on: the dense features as exported. Their quantile bucket ids
+    (<feature>_bin) are left out: a tree already cuts the value itself, so they would only repeat it."""
     return [
         f.name for f in schema
         if f.name not in NOT_FEATURES and f.name not in ID_CODES and not pa.types.is_string(f.type)
+        and not f.name.endswith(BIN_SUFFIX)
     ]
 
 
 def _matrix(path: Path, features: list[str]) -> tuple[np.ndarray, pa.Table]:
-    table = pq.read_table(path)
-    missing = [name for name in features if name not in table.column_names]
+    """The features as a float32 matrix, and the table of the columns read (only those the model
+    uses and the predictions keep: the exports' bucket ids and sequences would double the memory)."""
+    available = pq.ParquetDataset(path).schema.names
+    missing = [name for name in features if name not in available]
     if missing:
         raise ValueError(f"{path} lacks the feature columns {missing}: rebuild the exports (`python -m runner build`)")
+    kept = [name for name in [*RESERVED, "label"] if name in available]
+    table = pq.read_table(path, columns=[*dict.fromkeys(kept + features)])
     matrix = np.column_stack([table.column(name).to_numpy().astype(np.float32) for name in features])
     return matrix, table
 

@@ -111,3 +111,56 @@ def test_an_empty_export_fails_the_build(dbt_project, generated: Path) -> None:
     assert run.returncode != 0
     assert run.result("export_eval")["status"] == "error"
     assert "is empty" in run.output and "eval.parquet" in run.output
+
+
+def test_dense_bins_are_learned_on_training_rows_and_exported_as_bucket_ids(built: tuple[DbtRun, Path]) -> None:
+    run, processed = built
+    bounds: dict[str, list[float]] = {}
+    for feature, lower_bound in run.query("select feature_name, lower_bound from dense_feature_bins order by 1, 2"):
+        bounds.setdefault(feature, []).append(lower_bound)
+    # the buckets count the training rows (dataset 'train', before sampling) and nothing else
+    training_rows = run.query("select count(*) from samples where dataset = 'train'")[0][0]
+    counted = run.query("select min(n), max(n) from "
+                        "(select sum(training_rows) as n from dense_feature_bins group by feature_name)")
+    assert counted[0] == (training_rows, training_rows)
+    assert max(len(b) for b in bounds.values()) <= 64, "dense_feature_exact_values caps the buckets"
+    sizes = dict(run.query("select feature_name, num_buckets from read_parquet(?)",
+                           str(processed / "id_buckets.parquet")))
+    features = ["u_clicks_7d", "ui_hours_since_last_cart", "i_buy_per_click_all", "ui_carted_not_bought",
+                "c_click_trend"]
+    for name in ("train", "eval", "predict"):
+        # the bucket id is the number of lower bounds at or below the sample's value (0: below all)
+        rows = run.query(
+            f"select {', '.join(f's.{f}, e.{f}_bin' for f in features)} "
+            "from read_parquet(?) as e inner join samples as s "
+            "on cast(s.cutoff_date as varchar) = e.cutoff_date and s.user_id = e.user_id and s.item_id = e.item_id",
+            str(processed / f"{name}.parquet"),
+        )
+        assert rows, name
+        for row in rows:
+            for position, feature in enumerate(features):
+                value, bucket = row[2 * position], row[2 * position + 1]
+                assert bucket == sum(bound <= value for bound in bounds[feature]), (name, feature, value, bucket)
+                assert 0 <= bucket < sizes[f"{feature}_bin"]
+
+
+def test_gbdt_reference_trains_on_the_exports_and_predicts_both_days(built: tuple[DbtRun, Path],
+                                                                      tmp_path: Path) -> None:
+    from runner.baselines.gbdt import GbdtParams, train_gbdt
+
+    _, processed = built
+    run = train_gbdt("gbdt_test", GbdtParams(max_rounds=20, early_stopping_rounds=5, seed=1),
+                     processed_dir=processed, outputs_dir=tmp_path)
+    train_columns = pq.read_schema(processed / "train.parquet").names
+    # every dense feature and the two small id codes; never a bucket id, a key, a label or a big id
+    dense = [name for name in train_columns if f"{name}_bin" in train_columns]
+    assert run.features == len(dense) + 2
+    importance = (run.run_dir / "feature_importance.csv").read_text().splitlines()[1:]
+    assert not [line for line in importance if line.split(",")[0].endswith("_bin")]
+    assert 0.5 < run.validation_auc <= 1.0
+    for split in ("eval", "predict"):
+        predictions = pq.read_table(run.run_dir / "predictions" / split / "part-0.parquet")
+        assert predictions.num_rows == pq.read_metadata(processed / f"{split}.parquet").num_rows
+        assert predictions.column_names[:2] == ["logits", "probs"]
+        probs = predictions.column("probs").to_numpy()
+        assert ((probs > 0) & (probs < 1)).all()
