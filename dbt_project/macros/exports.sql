@@ -87,6 +87,39 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- dense_feature_bins' input: (feature_name, feature_value, training_rows) for every non-null
+    value of every column, one select per column; the last select (no rows) ends the union and
+    stands alone where samples has no dense column yet (a compile without a database). -#}
+{% macro dense_feature_value_counts(relation, columns) -%}
+    {%- for column in columns %}
+    select
+        '{{ column }}' as feature_name,
+        cast({{ column }} as double) as feature_value,
+        count(*) as training_rows
+    from {{ relation }}
+    where {{ column }} is not null
+    group by 1, 2
+    union all
+    {%- endfor %}
+    select
+        cast(null as {{ api.Column.translate_type('string') }}) as feature_name,
+        cast(null as double) as feature_value,
+        count(*) as training_rows
+    from {{ relation }}
+    where false
+    group by 1, 2
+{%- endmacro %}
+
+{#- dense_feature_bin_starts' select list (over dense_feature_bins): one ascending list of lower
+    bounds per column, <column>_bin_starts, and bucket_count, every feature's buckets together. -#}
+{% macro dense_feature_bin_start_lists(columns) -%}
+    {%- for column in columns %}
+    {{ tianchi_sorted_list("case when feature_name = '" ~ column ~ "' then lower_bound end") }}
+        as {{ column }}_bin_starts,
+    {%- endfor %}
+    count(*) as bucket_count
+{%- endmacro %}
+
 {#- How many elements of a list of numbers are <= value: the bucket id of value when the list holds
     the buckets' lower bounds (0 = below every bound). -#}
 {% macro tianchi_count_at_most(list_expression, value_expression) -%}

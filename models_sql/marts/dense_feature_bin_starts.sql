@@ -1,5 +1,6 @@
 {#- dense_feature_bins as one row: <feature>_bin_starts, the ascending lower bounds of the
-    feature's buckets, which the exports cross join to turn each value into its bucket id. -#}
+    feature's buckets, which the exports cross join to turn each value into its bucket id, and
+    bucket_count, the buckets of every feature together. -#}
 
 {%- set dense_columns = export_dense_columns(ref('samples')) %}
 
@@ -14,12 +15,7 @@ bins as (
 final as (
 
     select
-        {%- for column in dense_columns %}
-        {{ tianchi_sorted_list("case when feature_name = '" ~ column ~ "' then lower_bound end") }}
-            as {{ column }}_bin_starts{{ "," if not loop.last }}
-        {%- else %}
-        null as placeholder
-        {%- endfor %}
+        {{ dense_feature_bin_start_lists(dense_columns) }}
 
     from bins
 

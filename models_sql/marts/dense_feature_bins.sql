@@ -21,22 +21,7 @@ training_samples as (
 
 value_counts as (
 
-    {%- for column in dense_columns %}
-    select
-        '{{ column }}' as feature_name,
-        cast({{ column }} as double) as feature_value,
-        count(*) as training_rows
-    from training_samples
-    where {{ column }} is not null
-    group by 1, 2
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select
-        cast(null as {{ api.Column.translate_type('string') }}) as feature_name,
-        cast(null as double) as feature_value,
-        cast(0 as bigint) as training_rows
-    where 1 = 0
-    {%- endfor %}
+    {{ dense_feature_value_counts('training_samples', dense_columns) }}
 
 ),
 
