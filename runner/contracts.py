@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 from runner.paths import PROCESSED_DIR, PROJECT_ROOT
 
 EXPORTS_YML = PROJECT_ROOT / "models_sql" / "exports" / "_exports__models.yml"
+# <feature><BIN_SUFFIX>: a dense feature's quantile bucket id (models_sql/marts/dense_feature_bins.sql)
+BIN_SUFFIX = "_bin"
 EXPORTS = {
     "export_train": ("train", "Training samples: every training cutoff, non-validation users, all positives and a "
                      "seeded-hash share (negative_keep_rate) of the negatives, weighted by 1 / keep rate."),
@@ -80,8 +83,8 @@ def describe(column: str) -> str:
     """A column's description, from the naming convention of the feature marts."""
     if column in _FIXED:
         return _FIXED[column]
-    if column.endswith("_bin"):
-        return (f"Id feature: quantile bucket of {column.removesuffix('_bin')} over the training rows "
+    if column.endswith(BIN_SUFFIX):
+        return (f"Id feature: quantile bucket of {column.removesuffix(BIN_SUFFIX)} over the training rows "
                 "(dense_feature_bins; 0 = below every training value).")
     window_match = re.fullmatch(r"(u_p|ui|uc|u|i|c)_(.+)_(\d+d|all)", column)
     if window_match:
@@ -158,6 +161,12 @@ def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def documented_columns(path: Path = EXPORTS_YML) -> dict[str, list[str]]:
+    """Export model -> its columns in order, as the contract yml documents them."""
+    contract = yaml.safe_load(path.read_text())
+    return {model["name"]: [column["name"] for column in model["columns"]] for model in contract["models"]}
 
 
 def write_exports_yml(processed_dir: Path = PROCESSED_DIR, path: Path = EXPORTS_YML) -> Path:

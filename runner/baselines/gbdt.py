@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from runner.contracts import BIN_SUFFIX
 from runner.paths import OUTPUTS_DIR, PROCESSED_DIR
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "label_touched", "sample_weight"}
 ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: trees memorise them
 RESERVED = ["user_id", "item_id", "cutoff_date"]
-BIN_SUFFIX = "_bin"  # dense_feature_bins' bucket ids in the exports
 
 
 @dataclass

@@ -112,6 +112,11 @@ class ConfigSummary:
         """The prediction column holding the purchase probability, as tzrec writes it."""
         return f"probs_{self.purchase_tower}" if self.purchase_tower else "probs"
 
+    @property
+    def purchase_logits_column(self) -> str:
+        """The prediction column holding the purchase logit, as tzrec writes it."""
+        return f"logits_{self.purchase_tower}" if self.purchase_tower else "logits"
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: Path) -> ConfigSummary:
         known = set(FeatureSpec.__dataclass_fields__)

@@ -270,8 +270,8 @@ class Session:
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
         written = self.run.prediction_files(data_set)
-        if self.summary.purchase_column != "probs":
-            name_purchase_scores(written, self.summary.purchase_column)
+        if self.summary.purchase_tower:
+            name_purchase_scores(written, self.summary.purchase_column, self.summary.purchase_logits_column)
         out_schema = pq.read_schema(written[0]) if written else None
         missing = [c for c in ("probs", *reserved) if out_schema is None or c not in out_schema.names]
         if missing:
@@ -288,11 +288,11 @@ class Session:
                                             "files": [p.name for p in written]})
 
 
-def name_purchase_scores(files: list[Path], source: str) -> None:
+def name_purchase_scores(files: list[Path], source: str, source_logits: str) -> None:
     """Give a multi-task model's predictions the single-task layout scoring reads: `probs` and
-    `logits` are copies of the purchase tower's `source` (probs_<tower>) and logits_<tower> (kept as
-    well, beside the other towers' scores). Rewrites each file in place; a file already done is left."""
-    source_logits = "logits" + source.removeprefix("probs")
+    `logits` are copies of the purchase tower's `source` (probs_<tower>) and `source_logits`
+    (logits_<tower>), kept as well beside the other towers' scores. Rewrites each file in place; a
+    file already done is left."""
     for path in files:
         table = pq.read_table(path)
         if "probs" in table.column_names:

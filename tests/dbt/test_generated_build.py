@@ -12,8 +12,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from dbt_helpers import GENERATED_USERS, PROJECT_ROOT, DbtProject, DbtRun, generated_vars
+from dbt_helpers import GENERATED_USERS, DbtProject, DbtRun, generated_vars
+
+from runner.contracts import documented_columns
 
 SCALE_TO_DEFAULT = 20_000 / GENERATED_USERS
 # Scale-free statistics: band widened by this much on each side for a 2,000-user sample.
@@ -56,8 +57,7 @@ def test_calibration_at_small_scale(built: tuple[DbtRun, Path]) -> None:
 
 def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> None:
     _, processed = built
-    contract = yaml.safe_load((PROJECT_ROOT / "models_sql/exports/_exports__models.yml").read_text())
-    documented = {model["name"]: [c["name"] for c in model["columns"]] for model in contract["models"]}
+    documented = documented_columns()
     buckets = pq.read_table(processed / "id_buckets.parquet").to_pydict()
     size = dict(zip(buckets["feature_name"], buckets["num_buckets"], strict=True))
     for name in ("train", "validation", "eval", "predict"):

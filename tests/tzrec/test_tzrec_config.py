@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from tiny_data import write_buckets
 
+from runner.contracts import documented_columns
 from runner.tzrec.config import (
     ConfigError,
     ConfigSummary,
@@ -126,21 +126,15 @@ def test_single_task_config_reads_probs(tzrec_python: Path, deepfm_config: Path)
     assert summary.task_towers == () and summary.purchase_tower is None and summary.purchase_column == "probs"
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHECKED_IN = sorted((PROJECT_ROOT / "configs").glob("*/*.config"))
-
-
-def _contract_columns(export: str) -> set[str]:
-    contract = yaml.safe_load((PROJECT_ROOT / "models_sql/exports/_exports__models.yml").read_text())
-    return {column["name"] for model in contract["models"] if model["name"] == export for column in model["columns"]}
-
+CHECKED_IN = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*/*.config"))
 
 
 @pytest.mark.parametrize("config", CHECKED_IN, ids=lambda path: f"{path.parent.name}/{path.stem}")
 def test_every_checked_in_config_reads_only_exported_columns(tzrec_python: Path, config: Path) -> None:
     summary = describe_config(tzrec_python, config)
     check_supported(summary)
-    train, predict = _contract_columns("export_train"), _contract_columns("export_predict")
+    documented = documented_columns()
+    train, predict = set(documented["export_train"]), set(documented["export_predict"])
     # a sequence feature's column is <sequence>__<feature>, as the exports name it
     columns = {feature.column for feature in summary.features}
     assert columns, config
