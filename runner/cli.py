@@ -399,7 +399,10 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
             "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, exact eval-day AUC, "
             "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
             "target check of issue 5 with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
-            "GBDT's; one plot. Hand-written notes come from docs/RESULTS_NOTES.md (the base study's page only)."
+            "GBDT's; one plot. The base study's page then judges the same target over every study on its months "
+            "(the base study and each variant study file beside --study): the tzrec model and the GBDT reference "
+            "with the best mean eval-day F1 of any study. Hand-written notes come from docs/RESULTS_NOTES.md (the "
+            "base study's page only)."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -197,10 +197,13 @@ def study(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from runner.report import write_report
+    from runner.report import study_sources, write_report
     from runner.study import Study
 
-    out = write_report(Study.read(args.study), args.out)
+    study = Study.read(args.study)
+    # the base study's page also judges the target over every variant study on its months
+    others = study_sources(study, args.study.parent) if study.variant is None else None
+    out = write_report(study, args.out, other_studies=others)
     log.info("report: wrote %s and its plot", shown(out))
     return 0
 

@@ -169,12 +169,13 @@ def _across_seeds(grouped: dict[int, dict[str, ModelSeed]],
         oracles = [(m.records[0].get("oracle") or {}).get("observed_f1") or float("nan") for m in present]
         ratios = [f / c for f, c in zip(f1s, carts, strict=True)]
         share = statistics.fmean(f / o for f, o in zip(f1s, oracles, strict=True))
+        aucs = [m.eval_auc() for m in present]
+        mean_auc = statistics.fmean(a for a in aucs if a is not None) if None not in aucs else None
         summary[label] = {"kind": present[0].kind, "f1s": f1s, "eval_mean": statistics.fmean(evals),
-                          "ratios": ratios, "mean": statistics.fmean(f1s), "seeds": seeds,
+                          "ratios": ratios, "mean": statistics.fmean(f1s), "seeds": seeds, "auc": mean_auc,
                           # one run per seed (not pooled single runs): whose kept submission the noise check reads
                           "runs": [m.records[0]["run"] if len(m.records) == 1 else None for m in present]}
-        aucs = [m.eval_auc() for m in present]
-        auc = _f(statistics.fmean(aucs)) if all(a is not None for a in aucs) else _f(None)
+        auc = _f(mean_auc)
         lines.append(
             f"| {label} | {auc} | {statistics.fmean(evals):.4f} | " + " | ".join(f"{f:.4f}" for f in f1s)
             + f" | {statistics.fmean(f1s):.4f} | {statistics.stdev(f1s) if len(f1s) > 1 else 0:.4f} | "
@@ -220,7 +221,10 @@ def verdict(summary: dict[str, Any]) -> list[str]:
     chosen = judged(summary)
     if chosen is None:
         return ["The study lacks the GBDT or a tzrec model on every seed: no verdict."]
-    best_label, best, gbdt = chosen
+    return _verdict_lines(*chosen)
+
+
+def _verdict_lines(best_label: str, best: dict[str, Any], gbdt: dict[str, Any]) -> list[str]:
     beats = [f >= g for f, g in zip(best["f1s"], gbdt["f1s"], strict=True)]
     cart_ok = [r >= 1.5 for r in best["ratios"]]
     met = all(beats) and all(cart_ok)
@@ -244,9 +248,13 @@ def noise(summary: dict[str, Any], answers: dict[int, Path]) -> list[str]:
     chosen = judged(summary)
     if chosen is None:
         return []
-    best_label, best, gbdt = chosen
+    return _noise_lines(*chosen, answers)
+
+
+def _noise_lines(best_label: str, best: dict[str, Any], gbdt: dict[str, Any], answers: dict[int, Path],
+                 heading: str = "### How much of each difference is noise") -> list[str]:
     lines = [
-        "### How much of each difference is noise",
+        heading,
         "",
         f"12-19 F1 of {best_label} minus the GBDT's, with the 5–95 % range over {DEFAULT_RESAMPLES:,} resamples "
         "of the day's users (the same users for both models, `runner/bootstrap.py`, on each run's kept "
@@ -271,6 +279,79 @@ def noise(summary: dict[str, Any], answers: dict[int, Path]) -> list[str]:
         lines.append(f"| {seed} | {result.difference:+.4f} | {result.low:+.4f} | {result.high:+.4f} "
                      f"| {100 * result.share_a_ahead:.0f} % |")
     return [*lines, ""]
+
+
+# How many of the best tzrec models (by mean eval-day F1) the table over every study lists
+POOLED_SHOWN = 8
+
+
+def pooled_summary(sources: list[tuple[str, Path]], seeds: list[int]) -> dict[str, Any]:
+    """The across-seeds summary of every study's models, labelled `<model> [<study>]`.
+
+    sources: (study name, scores root), the base study first. Every study runs on the same generated
+    months (a variant rebuilds the exports from the base months' raw files, runner.study.Workspace), so
+    their eval days and 12-19 answers are the same and their rows compare. A root read twice (a screen
+    writes into the base study's folders) counts once; a study without scores is left out."""
+    pooled: dict[str, Any] = {}
+    seen: set[Path] = set()
+    for name, root in sources:
+        if root.resolve() in seen or not any(root.rglob(SCORE_FILE)):
+            continue
+        seen.add(root.resolve())
+        _, summary = _across_seeds(group(read_scores(root)), seeds)
+        for label, row in summary.items():
+            if row["seeds"] == seeds:  # a study that ran other months has no row here
+                pooled[f"{label} [{name}]"] = {**row, "study": name}
+    return pooled
+
+
+def judged_over_studies(pooled: dict[str, Any]) -> tuple[str, dict[str, Any], str, dict[str, Any]] | None:
+    """The tzrec model and the GBDT reference, each the one with the best mean eval-day F1 over every study.
+
+    The rule of `judged`, applied to both sides: a variant's training data (keep rate, features, label
+    days) is one more lever, chosen on the eval day like any other, for the GBDT as for tzrec."""
+    candidates = {k: v for k, v in pooled.items() if v["kind"] in JUDGED_KINDS}
+    references = {k: v for k, v in pooled.items() if v["kind"] == "gbdt"}
+    if not candidates or not references:
+        return None
+    best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
+    gbdt_label, gbdt = max(references.items(), key=lambda item: item[1]["eval_mean"])
+    return best_label, best, gbdt_label, gbdt
+
+
+def over_studies(sources: list[tuple[str, Path]], seeds: list[int], answers: dict[int, Path]) -> list[str]:
+    """The section that judges the target over every study's models, not just this study's."""
+    pooled = pooled_summary(sources, seeds)
+    chosen = judged_over_studies(pooled)
+    if chosen is None:
+        return []
+    best_label, best, gbdt_label, gbdt = chosen
+    studies = list(dict.fromkeys(row["study"] for row in pooled.values()))
+    ranked = sorted(((k, v) for k, v in pooled.items() if v["kind"] in JUDGED_KINDS),
+                    key=lambda item: -item[1]["eval_mean"])
+    references = sorted(((k, v) for k, v in pooled.items() if v["kind"] == "gbdt"),
+                        key=lambda item: -item[1]["eval_mean"])
+    header = " | ".join(str(s) for s in seeds)
+    lines = [
+        "## Over every study",
+        "",
+        f"The same rule over the models of every study on these months ({', '.join(f'`{s}`' for s in studies)}; "
+        "a variant rebuilds the exports of the same generated months with other dbt vars, so its eval day and "
+        "12-19 answers are these). Both sides are chosen on the eval day: the tzrec model (a seed average or "
+        "an ensemble) and the GBDT reference with the best mean eval-day F1 of any study. The "
+        f"{min(POOLED_SHOWN, len(ranked))} best tzrec models and every GBDT reference, by mean eval-day F1:",
+        "",
+        f"| model [study] | eval AUC, mean | eval F1, mean | 12-19 F1: {header} | × cart rule (per seed) |",
+        "|---|---|---|" + "---|" * len(seeds) + "---|",
+    ]
+    for label, row in [*ranked[:POOLED_SHOWN], *references]:
+        lines.append(f"| {label} | {_f(row.get('auc'))} | {row['eval_mean']:.4f} | "
+                     + " | ".join(f"{f:.4f}" for f in row["f1s"]) + " | "
+                     + " / ".join(f"{r:.2f}×" for r in row["ratios"]) + " |")
+    lines += ["", f"GBDT reference over every study: **{gbdt_label}**.", "",
+              *_verdict_lines(best_label, best, gbdt), "",
+              *_noise_lines(best_label, best, gbdt, answers, heading="### How much of it is noise (every study)")]
+    return lines
 
 
 def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: list[int] | None = None) -> Path:
@@ -313,13 +394,26 @@ def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: lis
     return path
 
 
+def study_sources(base: Study, folder: Path) -> list[tuple[str, Path]]:
+    """(name, scores root) of the base study and of every variant study file in `folder` on its months."""
+    sources = [("base", base.outputs_root)]
+    for path in sorted(folder.glob("*.yml")):
+        study = Study.read(path)
+        if study.variant and sorted(study.generator_seeds) == sorted(base.generator_seeds) \
+                and study.users == base.users:
+            sources.append((study.variant, study.outputs_root))
+    return sources
+
+
 def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path | None = None,
-                 scores_root: Path | None = None) -> Path:
+                 scores_root: Path | None = None, other_studies: list[tuple[str, Path]] | None = None) -> Path:
     """The results page of a study (scores from its own outputs folder) and its plot, <out stem>_f1.png beside
     it. The hand-written notes (default: docs/RESULTS_NOTES.md for the base study, none for a variant) follow
-    the tables."""
+    the tables. other_studies, (name, scores root) of the studies on the same months with this one first, adds
+    the section that judges the target over all of them."""
     notes = notes or (DOCS_DIR / "RESULTS_NOTES.md" if study.variant is None else None)
     grouped = group(read_scores(scores_root or study.outputs_root))
+    answers = {seed: study.workspace(seed).answers for seed in study.generator_seeds}
     across, summary = _across_seeds(grouped, study.generator_seeds)
     picture = plot(grouped, out.parent / f"{out.stem.lower()}_f1.png", study.generator_seeds)
     vars_text = ("the dbt vars " + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
@@ -357,9 +451,10 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "",
         *verdict(summary),
         "",
-        *noise(summary, {seed: study.workspace(seed).answers for seed in study.generator_seeds}),
+        *noise(summary, answers),
         f"![12-19 F1 by model and generator seed]({picture.name})",
         "",
+        *(over_studies(other_studies, study.generator_seeds, answers) if other_studies else []),
         "## Per generator seed",
         "",
     ]

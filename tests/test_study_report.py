@@ -230,3 +230,53 @@ def test_the_noise_check_reads_the_kept_submissions_and_checks_them_against_dbt(
     with pytest.raises(RuntimeError, match="run `python -m runner study`"):
         report.noise(summary, {1: answers})
     assert report.noise(summary, {})[-2] == "| 1 | – | – | – | – |"  # no answers: no interval
+
+
+def _variant_scores(gbdt_eval: float, tzrec_eval: float, tzrec_f1s: list[float]) -> list[dict]:
+    records = []
+    for seed, tzrec_f1 in zip((1, 2, 3), tzrec_f1s, strict=True):
+        records.append(_score(seed, "gbdt_v1", "gbdt", gbdt_eval, 0.08))
+        records.append(_score(seed, "stage2_dcn_v2_v1", "tzrec_seed_mean", tzrec_eval, tzrec_f1))
+    return records
+
+
+def test_over_every_study_both_sides_are_chosen_on_the_eval_day(tmp_path: Path) -> None:
+    base, variant, elsewhere = tmp_path / "base", tmp_path / "variant", tmp_path / "one_month"
+    _write(base, _three_seeds([0.10, 0.10, 0.10], [0.09, 0.09, 0.09]))  # GBDT eval 0.090, DeepFM 0.095
+    # the variant's GBDT is better on the eval day (so it is the reference) and its DCN v2 best of all
+    _write(variant, _variant_scores(gbdt_eval=0.092, tzrec_eval=0.096, tzrec_f1s=[0.07, 0.10, 0.10]))
+    _write(elsewhere, [_score(1, "screened", "tzrec_seed_mean", 0.5, 0.5)])  # one month only: no row
+    sources = [("base", base), ("variant", variant), ("base", base), ("one_month", elsewhere)]
+    pooled = report.pooled_summary(sources, [1, 2, 3])
+    assert "stage2_deepfm_v3, mean of the model seeds [base]" in pooled
+    assert not any("screened" in label for label in pooled)
+    assert sum("[base]" in label for label in pooled) == len(report.pooled_summary(sources[:1], [1, 2, 3]))
+    best_label, best, gbdt_label, gbdt = report.judged_over_studies(pooled)
+    assert best_label == "stage2_dcn_v2_v1, mean of the model seeds [variant]" and best["f1s"] == [0.07, 0.10, 0.10]
+    assert gbdt_label == "gbdt_v1 (GBDT reference) [variant]" and gbdt["f1s"] == [0.08, 0.08, 0.08]
+    text = "\n".join(report.over_studies(sources, [1, 2, 3], {}))
+    assert "## Over every study" in text and "(`base`, `variant`;" in text
+    assert "**Target not met**: at least the GBDT on 2 of 3 seeds" in text  # 0.07 < 0.08 on seed 1
+    assert "| worse_on_eval, mean of the model seeds [base] |" in text  # listed, never judged
+
+
+def test_the_base_page_judges_over_every_study_and_a_variant_page_does_not(tmp_path: Path) -> None:
+    base, variant = tmp_path / "base", tmp_path / "variant"
+    _write(base, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
+    _write(variant, _variant_scores(gbdt_eval=0.085, tzrec_eval=0.099, tzrec_f1s=[0.11, 0.11, 0.11]))
+    study = _study(tmp_path, [1, 2, 3])
+    text = report.write_report(study, tmp_path / "RESULTS.md", notes=tmp_path / "none.md", scores_root=base,
+                               other_studies=[("base", base), ("variant", variant)]).read_text()
+    over = text[text.index("## Over every study"):text.index("## Per generator seed")]
+    assert "**stage2_dcn_v2_v1, mean of the model seeds [variant]**" in over and "**Target met**" in over
+    assert "GBDT reference over every study: **gbdt_v1 (GBDT reference) [base]**" in over
+    assert "## Over every study" not in report.write_report(study, tmp_path / "ALONE.md", scores_root=base).read_text()
+
+
+def test_the_checked_in_variant_studies_share_the_base_months() -> None:
+    base = Study.read(ROOT / "configs/studies/three_seeds.yml")
+    sources = report.study_sources(base, ROOT / "configs/studies")
+    assert sources[0] == ("base", base.outputs_root)
+    names = [name for name, _ in sources]
+    assert {"negative_keep_1", "multi_task", "dense_bins", "no_sale_label_day"} <= set(names)
+    assert len(names) == len(set(names))  # a screen writes into the base study's folders: not a source of its own
