@@ -95,6 +95,8 @@ class ConfigSummary:
     dag_inputs: tuple[str, ...] = ()  # inputs with the `feature:` side (they make tzrec call pyfg)
     unfilled: tuple[dict[str, Any], ...] = field(default=())
     task_towers: tuple[tuple[str, str], ...] = ()  # (tower name, label) of a multi-task model
+    # (metric, larger is better) when export_config exports the best checkpoint instead of the latest
+    best_checkpoint: tuple[str, bool] | None = None
 
     @property
     def towers_on_purchase(self) -> list[str]:
@@ -136,6 +138,8 @@ class ConfigSummary:
             dag_inputs=tuple(data.get("dag_inputs", ())),
             unfilled=tuple(data.get("unfilled", ())),
             task_towers=tuple((t["tower_name"], t["label_name"]) for t in data.get("task_towers", ())),
+            best_checkpoint=((data["best_checkpoint"]["metric"], bool(data["best_checkpoint"]["larger_is_better"]))
+                             if data.get("best_checkpoint") else None),
         )
 
 

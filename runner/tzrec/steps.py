@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, shown
+from runner.tzrec.checkpoints import best_checkpoint
 from runner.tzrec.config import ConfigError, ConfigSummary, check_supported, read_buckets, render_config
 from runner.tzrec.interpreter import find_tzrec_python
 from runner.tzrec.launch import SEED_ENV, StepRun, run_step
@@ -247,13 +248,23 @@ class Session:
         return self._finish(step, cost, {"metrics": metrics})
 
     def _run_export(self, step: str) -> dict[str, Any]:
+        checkpoint_args: list[str] = []
+        chosen: dict[str, Any] = {}
+        if self.summary.best_checkpoint is not None:
+            metric, larger_is_better = self.summary.best_checkpoint
+            choice = best_checkpoint(self.run.model_dir, self.run.model_dir / TRAIN_RESULT, metric, larger_is_better)
+            checkpoint_args = ["--checkpoint_path", str(choice.path)]
+            chosen = {"checkpoint": choice.path.name, "checkpoint_metric": {metric: choice.value},
+                      "checkpoints_scored": choice.scored}
+            log.info("export: %s, the best of %d checkpoints by %s on the eval set (%.4f; the last: %.4f)",
+                     choice.path.name, choice.scored, metric, choice.value, choice.last_value)
         cost = run_step(step, self.python, "tzrec.export",
                            ["--pipeline_config_path", str(self.run.trained_config),
-                            "--export_dir", str(self.run.export_dir)],
+                            "--export_dir", str(self.run.export_dir), *checkpoint_args],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env({"QUANT_EMB": "0"}))
         log.info("export: %s", shown(self.run.export_dir / "scripted_model.pt"))
-        return self._finish(step, cost, {})
+        return self._finish(step, cost, chosen)
 
     def _run_predict(self, step: str) -> dict[str, Any]:
         data_set = step.removeprefix("predict_")

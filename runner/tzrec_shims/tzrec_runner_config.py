@@ -159,7 +159,16 @@ def describe(pipeline: Any, buckets: dict[str, int]) -> dict[str, Any]:
         "group_features": group_features,
         "unfilled": unfilled,
         "dag_inputs": dag_inputs,
+        "best_checkpoint": _best_checkpoint(pipeline),
     }
+
+
+def _best_checkpoint(pipeline: Any) -> dict[str, Any] | None:
+    """The metric that picks the exported checkpoint when export_config asks for the best one (else None)."""
+    if not pipeline.HasField("export_config") or pipeline.export_config.exporter_type != "best":
+        return None
+    export = pipeline.export_config
+    return {"metric": export.best_exporter_metric, "larger_is_better": bool(export.metric_larger_is_better)}
 
 
 def _task_towers(model: Any, label_fields: Any) -> list[dict[str, str]]:

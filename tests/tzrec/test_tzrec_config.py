@@ -126,6 +126,12 @@ def test_single_task_config_reads_probs(tzrec_python: Path, deepfm_config: Path)
     assert summary.task_towers == () and summary.purchase_tower is None and summary.purchase_column == "probs"
 
 
+def test_a_config_that_exports_its_best_checkpoint_says_by_which_metric(tzrec_python: Path) -> None:
+    configs = Path(__file__).resolve().parents[2] / "configs" / "staging"
+    assert describe_config(tzrec_python, configs / "stage2_dcn_v2_v9.config").best_checkpoint == ("auc", True)
+    assert describe_config(tzrec_python, configs / "stage2_dcn_v2_v1.config").best_checkpoint is None
+
+
 CHECKED_IN = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*/*.config"))
 
 

@@ -108,3 +108,29 @@ def test_multi_task_model_scores_through_its_purchase_tower(tzrec_python: Path, 
         assert predictions.column("logits").equals(predictions.column("logits_buy"))
         assert not predictions.column("probs").equals(predictions.column("probs_touch"))
         assert predictions.num_rows == pq.read_metadata(tiny_data[data_set]).num_rows
+
+
+@pytest.mark.tzrec
+def test_a_config_that_exports_its_best_checkpoint_exports_the_best_scored_one(
+        tzrec_python: Path, tiny_data: dict[str, Path], deepfm_config: Path, tmp_path: Path) -> None:
+    """export_config { exporter_type: "best" }: train_eval scores each saved checkpoint on the eval set, and the
+    runner exports (and predicts with) the one with the best score, not the last, and records which."""
+    text = deepfm_config.read_text()
+    text = text.replace("num_epochs: 1", "num_epochs: 3\n    save_checkpoints_steps: 4")
+    best = 'export_config {\n    exporter_type: "best"\n    best_exporter_metric: "auc"\n}\n'
+    text = text.replace("data_config {", best + "data_config {", 1)
+    config = tmp_path / "deepfm_tiny_best.config"
+    config.write_text(text)
+    outputs = tmp_path / "outputs"
+    assert main(_args("predict", config, tiny_data, outputs, str(tzrec_python))) == 0
+    run = outputs / "deepfm_tiny_best"
+    scores = {json.loads(line)["global_step"]: json.loads(line)["auc"]
+              for line in (run / "model" / "train_eval_result_v2.txt").read_text().splitlines() if line.strip()}
+    saved = {step: value for step, value in scores.items() if (run / "model" / f"model.ckpt-{step}").is_dir()}
+    assert len(saved) >= 3  # several checkpoints were saved and scored
+    top = min(s for s in saved if saved[s] == max(saved.values()))
+    record = json.loads((run / "logs" / "export.done.json").read_text())
+    assert record["checkpoint"] == f"model.ckpt-{top}" and record["checkpoints_scored"] == len(saved)
+    assert f"model.ckpt-{top}" in (run / "logs" / "export.log").read_text()
+    assert pq.read_metadata(run / "predictions" / "predict" / "part-0.parquet").num_rows \
+        == pq.read_metadata(tiny_data["predict"]).num_rows
