@@ -108,7 +108,9 @@ class MainJob:
                 name = f"{step} (seed {seed})" if several else step
                 outcomes = self.stage(name, lambda step=step, options=options: run_command(step, options), reused)
                 self.results[step] = {o.step: o.record for o in outcomes}
-            auc = (self.results["train"].get("train", {}).get("metrics") or {}).get("auc")
+            # the exported checkpoint's score: the best one when the config exports its best checkpoint
+            exported = self.results["export"].get("export", {}).get("checkpoint_metric")
+            auc = (exported or self.results["train"].get("train", {}).get("metrics") or {}).get("auc")
             self.results["validation_aucs"].append(auc)
             members.append(RunFolder.for_config(config, outputs_dir).root)
         run_dir = RunFolder.for_config(config, self.outputs_dir).root

@@ -85,3 +85,21 @@ def test_one_model_seed_is_a_plain_run(tmp_path: Path,
 
     assert {run_dir for _, _, run_dir in calls} == {tmp_path / CONFIG.stem}
     assert scored == [tmp_path / CONFIG.stem] and not (tmp_path / "model_seeds").exists()
+
+
+def test_a_run_that_exports_its_best_checkpoint_reports_that_checkpoints_auc(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        recorded: tuple[list[tuple[str, int, Path]], list[Path]]) -> None:
+    calls, _ = recorded
+    fake = _fake_tzrec(calls)
+
+    def best_exported(step: str, options: runner.tzrec.steps.RunOptions) -> list[Any]:
+        outcomes = fake(step, options)
+        if step == "export":  # the runner's record of the checkpoint it exported (runner/tzrec/checkpoints.py)
+            outcomes[0].record.update({"checkpoint": "model.ckpt-340", "checkpoint_metric": {"auc": 0.9}})
+        return outcomes
+
+    monkeypatch.setattr(runner.tzrec.steps, "run_command", best_exported)
+    job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1,), outputs_dir=tmp_path)
+    job.run_model()
+    assert job.results["validation_aucs"] == [0.9]  # not the last checkpoint's 0.81
