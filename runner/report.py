@@ -310,13 +310,17 @@ def judged_over_studies(pooled: dict[str, Any]) -> tuple[str, dict[str, Any], st
 
     The rule of `judged`, applied to both sides: a variant's training data (keep rate, features, label
     days) is one more lever, chosen on the eval day like any other, for the GBDT as for tzrec."""
-    candidates = {k: v for k, v in pooled.items() if v["kind"] in JUDGED_KINDS}
-    references = {k: v for k, v in pooled.items() if v["kind"] == "gbdt"}
-    if not candidates or not references:
+    chosen = judged(pooled)  # the tzrec side is `judged`'s own choice
+    if chosen is None:
         return None
-    best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
-    gbdt_label, gbdt = max(references.items(), key=lambda item: item[1]["eval_mean"])
+    best_label, best, _ = chosen
+    gbdt_label, gbdt = _by_eval_day(pooled, ("gbdt",))[0]
     return best_label, best, gbdt_label, gbdt
+
+
+def _by_eval_day(rows: dict[str, Any], kinds: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of these kinds, best mean eval-day F1 first."""
+    return sorted(((k, v) for k, v in rows.items() if v["kind"] in kinds), key=lambda item: -item[1]["eval_mean"])
 
 
 def over_studies(sources: list[tuple[str, Path]], seeds: list[int], answers: dict[int, Path]) -> list[str]:
@@ -327,10 +331,7 @@ def over_studies(sources: list[tuple[str, Path]], seeds: list[int], answers: dic
         return []
     best_label, best, gbdt_label, gbdt = chosen
     studies = list(dict.fromkeys(row["study"] for row in pooled.values()))
-    ranked = sorted(((k, v) for k, v in pooled.items() if v["kind"] in JUDGED_KINDS),
-                    key=lambda item: -item[1]["eval_mean"])
-    references = sorted(((k, v) for k, v in pooled.items() if v["kind"] == "gbdt"),
-                        key=lambda item: -item[1]["eval_mean"])
+    ranked, references = _by_eval_day(pooled, JUDGED_KINDS), _by_eval_day(pooled, ("gbdt",))
     header = " | ".join(str(s) for s in seeds)
     lines = [
         "## Over every study",
