@@ -277,8 +277,10 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
                         ".venv-tzrec/bin/python)")
     parser.add_argument("--force", action="store_true",
                         help=f"run the {name} step again even when a finished one matches")
-    parser.add_argument("--train-data", type=Path, default=PROCESSED_DIR / "train.parquet",
-                        help="training Parquet (a file, a folder of *.parquet or a glob)")
+    parser.add_argument("--train-data", type=Path, default=None,
+                        help="training Parquet (a file, a folder of *.parquet or a glob); default: the export the "
+                        "config's train_input_path names in data/processed/ (train.parquet, negatives sampled, "
+                        "unless it names train_all_negatives.parquet)")
     parser.add_argument("--eval-data", type=Path, default=PROCESSED_DIR / "eval.parquet",
                         help="evaluation Parquet (labelled)")
     if name == "predict":

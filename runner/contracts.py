@@ -24,6 +24,9 @@ BIN_SUFFIX = "_bin"
 EXPORTS = {
     "export_train": ("train", "Training samples: every training cutoff, non-validation users, all positives and a "
                      "seeded-hash share (negative_keep_rate) of the negatives, weighted by 1 / keep rate."),
+    "export_train_all_negatives": ("train_all_negatives", "The training samples of export_train with every negative "
+                                   "kept (weight 1), whatever negative_keep_rate says: for the tzrec configs whose "
+                                   "train_input_path names it."),
     "export_validation": ("validation", "Validation users (a hash of user_id) of the training cutoffs, every "
                           "candidate: for tuning without touching the eval day."),
     "export_eval": ("eval", "The eval day: cutoff eval_label_date - 1, every candidate, labels of eval_label_date."),

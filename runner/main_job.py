@@ -84,12 +84,14 @@ class MainJob:
         """train -> export -> predict (tzrec) -> score -> submit, for the production config."""
         from runner.commands import score_and_record, submit_run
         from runner.experiments import EXPERIMENTS_CSV
+        from runner.tzrec.config import train_export_of
         from runner.tzrec.runfolder import RunFolder
         from runner.tzrec.steps import RunOptions, run_command
 
         config = self.config or default_production_config()
         self.config = config
-        log.info("model: %s (training evaluates on %s; predictions of %s and %s)", shown(config),
+        log.info("model: %s (trains on %s, the export its train_input_path names; training evaluates on %s; "
+                 "predictions of %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
                  shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA))
         if not self.model_seeds:
             raise ValueError("--model-seeds needs at least one seed")

@@ -23,6 +23,7 @@ SAMPLE_KEYS = ("cutoff_date", "user_id", "item_id")
 # Every export the build writes, with its key columns.
 EXPORT_KEYS: dict[str, tuple[str, ...]] = {
     "train": SAMPLE_KEYS,
+    "train_all_negatives": SAMPLE_KEYS,
     "validation": SAMPLE_KEYS,
     "eval": SAMPLE_KEYS,
     "predict": SAMPLE_KEYS,
@@ -103,7 +104,7 @@ def compare_exports(
     *,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
-    ordered: Sequence[str] = ("train",),
+    ordered: Sequence[str] = ("train", "train_all_negatives"),
 ) -> list[Difference]:
     """Every difference between the exports `names` of two processed folders."""
     differences: list[Difference] = []

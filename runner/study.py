@@ -51,6 +51,7 @@ import duckdb
 import yaml
 
 from runner.paths import DATA_DIR, OUTPUTS_DIR, PROJECT_ROOT, shown
+from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
 
@@ -63,6 +64,9 @@ SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the defau
 ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
 # The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
 RULES = ("top_k_share_smoothed", "top_k_share")
+# The exports every run needs; a month's build is also checked for the training exports its tzrec configs
+# name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
+# study that reads it.
 EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
 
 
@@ -93,6 +97,11 @@ class Study:
     @property
     def outputs_root(self) -> Path:
         return outputs_root(self.variant)
+
+    @property
+    def train_exports(self) -> tuple[str, ...]:
+        """The training exports (file names) the study's tzrec configs train on."""
+        return tuple(sorted({train_export_of(config) for config in self.tzrec}))
 
     def workspace(self, generator_seed: int) -> Workspace:
         return Workspace(generator_seed, self.variant, tuple(sorted(self.dbt_vars.items())))
@@ -216,8 +225,9 @@ class Workspace:
 # ---- data ----------------------------------------------------------------------------------------
 
 
-def ensure_month(workspace: Workspace, users: int) -> None:
-    """Generate the month if its answers are missing; dbt build if an export is missing or older than the raw files."""
+def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...] = ()) -> None:
+    """Generate the month if its answers are missing; dbt build if an export it needs (EXPORTS and the file
+    names in train_exports) is missing or older than the raw files."""
     from runner.dbt import run_dbt
     from runner.synthetic import generate
 
@@ -226,6 +236,7 @@ def ensure_month(workspace: Workspace, users: int) -> None:
         generate(workspace.raw, n_users=users, seed=workspace.generator_seed, progress=False)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
     exports = [workspace.processed / f"{name}.parquet" for name in EXPORTS]
+    exports += [workspace.processed / name for name in sorted(set(train_exports) - {"train.parquet"})]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
         log.info("seed %s: exports in %s are up to date", workspace.generator_seed, shown(workspace.processed))
         return
@@ -396,7 +407,7 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
             continue
         started = time.monotonic()
         workspace = study.workspace(generator_seed)
-        ensure_month(workspace, study.users)
+        ensure_month(workspace, study.users, study.train_exports)
         if study.gbdt_name and not study.gbdt_seeds:
             run_dir = run_gbdt(workspace, study.gbdt_name)
             records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt"}))

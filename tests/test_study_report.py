@@ -280,3 +280,42 @@ def test_the_checked_in_variant_studies_share_the_base_months() -> None:
     names = [name for name, _ in sources]
     assert {"negative_keep_1", "multi_task", "dense_bins", "no_sale_label_day"} <= set(names)
     assert len(names) == len(set(names))  # a screen writes into the base study's folders: not a source of its own
+
+
+def test_a_month_is_rebuilt_only_for_a_missing_export_its_configs_read(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import runner.dbt
+    import runner.study as study_module
+
+    monkeypatch.setattr(study_module, "DATA_DIR", tmp_path)
+    builds: list[list[str]] = []
+    monkeypatch.setattr(runner.dbt, "run_dbt", lambda args, dbt_vars: builds.append(args))
+    workspace = study_module.Workspace(study_module.DEFAULT_GENERATOR_SEED)
+    workspace.answers.parent.mkdir(parents=True)
+    workspace.answers.write_text("1\t2\n")
+    (workspace.raw / "tianchi_fresh_comp_train_user_online_partA.txt").write_text("")
+    workspace.processed.mkdir(parents=True)
+    workspace.database.write_text("")
+    for name in study_module.EXPORTS:
+        (workspace.processed / f"{name}.parquet").write_text("")
+    newer = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt")) + 10
+    for path in workspace.processed.iterdir():
+        os.utime(path, (newer, newer))
+
+    study_module.ensure_month(workspace, users=10, train_exports=("train.parquet",))
+    assert builds == [], "every export it needs is newer than the raw files"
+    study_module.ensure_month(workspace, users=10, train_exports=("train.parquet", "train_all_negatives.parquet"))
+    assert builds == [["build"]], "a config reads the all-negatives export, which this month lacks"
+
+
+def test_a_study_knows_the_training_exports_of_its_configs(tmp_path: Path) -> None:
+    assert _study(tmp_path, [1]).train_exports == ("train.parquet",)
+    all_negatives = tmp_path / "stage2_all_negatives_v1.config"
+    all_negatives.write_text((ROOT / "configs/staging/stage2_dcn_v2_v1.config").read_text().replace(
+        'train_input_path: "set by the runner"', 'train_input_path: "train_all_negatives.parquet"'))
+    path = tmp_path / "study.yml"
+    path.write_text(f"generator_seeds: [1]\nmodel_seeds: [1]\ngbdt: {{name: gbdt_v1}}\n"
+                    f"tzrec: [configs/staging/stage2_deepfm_v3.config, {all_negatives}]\n")
+    assert Study.read(path).train_exports == ("train.parquet", "train_all_negatives.parquet")

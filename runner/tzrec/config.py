@@ -9,7 +9,10 @@ fields are filled when rendering (the rendered copy is `outputs/<config stem>/pi
   feature inside `sequence_feature { sequence_name: "click_seq" ... }` it is `click_seq__<feature_name>`
   first, then `<feature_name>` (so a click sequence of item ids shares the item id's bucket count).
 * `train_input_path`, `eval_input_path` and `model_dir` are always set by the runner (from --train-data,
-  --eval-data and the run folder); in the checked-in config they hold a placeholder string.
+  --eval-data and the run folder); in the checked-in config they hold a placeholder string. One
+  exception: a config's `train_input_path` may name the training export it reads instead,
+  `"train_all_negatives.parquet"` (every negative kept) rather than the default sampled `train.parquet`;
+  the runner then trains it on that file of the exports folder (`train_export_of`).
 
 Parsing and writing use tzrec's own protobuf classes, in the tzrec interpreter
 (runner/tzrec_shims/tzrec_runner_config.py), so the rendered file is exactly what tzrec reads.
@@ -18,6 +21,7 @@ Parsing and writing use tzrec's own protobuf classes, in the tzrec interpreter
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +43,32 @@ PURCHASE_LABEL = "label"
 
 class ConfigError(ValueError):
     pass
+
+
+# The training exports a config may name in train_input_path (models_sql/exports/), and the placeholder
+# that leaves the choice to the runner (the first, the sampled export the GBDT reference also reads).
+TRAIN_EXPORTS = ("train.parquet", "train_all_negatives.parquet")
+RUNNER_PLACEHOLDER = "set by the runner"
+_TRAIN_INPUT_PATH = re.compile(r"""^train_input_path\s*:\s*(["'])(.*)\1\s*(#.*)?$""")
+
+
+def train_export_of(config: Path) -> str:
+    """The training export a checked-in config trains on: the file its top-level `train_input_path`
+    names (one of TRAIN_EXPORTS), or train.parquet when it holds the placeholder."""
+    for number, line in enumerate(config.read_text().splitlines(), start=1):
+        if not line.startswith("train_input_path"):
+            continue
+        match = _TRAIN_INPUT_PATH.match(line.rstrip())
+        value = match.group(2) if match else line
+        if value == RUNNER_PLACEHOLDER:
+            return TRAIN_EXPORTS[0]
+        if value in TRAIN_EXPORTS:
+            return value
+        raise ConfigError(
+            f"{config}:{number}: train_input_path {value!r} is not a training export: write "
+            f"\"{RUNNER_PLACEHOLDER}\" (the runner's default, {TRAIN_EXPORTS[0]}) or the file name of one of "
+            f"{', '.join(TRAIN_EXPORTS)} (the runner reads it from the exports folder, data/processed/ by default)")
+    return TRAIN_EXPORTS[0]
 
 
 @dataclass(frozen=True)

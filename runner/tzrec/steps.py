@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 
 from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, shown
 from runner.tzrec.checkpoints import best_checkpoint
-from runner.tzrec.config import ConfigError, ConfigSummary, check_supported, read_buckets, render_config
+from runner.tzrec.config import (
+    ConfigError,
+    ConfigSummary,
+    check_supported,
+    read_buckets,
+    render_config,
+    train_export_of,
+)
 from runner.tzrec.interpreter import find_tzrec_python
 from runner.tzrec.launch import SEED_ENV, StepRun, run_step
 from runner.tzrec.preflight import DataSet, input_files, preflight, tzrec_input_path
@@ -52,7 +59,8 @@ UPSTREAM = {"train": None, "evaluate": "train", "export": "train", "predict_eval
 @dataclass(frozen=True)
 class RunOptions:
     config: Path
-    train_data: Path = PROCESSED_DIR / "train.parquet"
+    # None: the training export the config names (train_export_of), in data/processed/
+    train_data: Path | None = None
     eval_data: Path = PROCESSED_DIR / "eval.parquet"
     predict_data: Path = PROCESSED_DIR / "predict.parquet"
     # The labelled set `predict` scores into predictions/eval/ (None: eval_data). Lets training
@@ -65,11 +73,24 @@ class RunOptions:
     force: bool = False
     tzrec_python: str | Path | None = None
 
+    def __post_init__(self) -> None:
+        if self.train_data is None and self.config.is_file():
+            object.__setattr__(self, "train_data", PROCESSED_DIR / train_export_of(self.config))
+
+    @property
+    def train_path(self) -> Path:
+        """The training data (resolved in __post_init__; None only for a config that does not exist)."""
+        if self.train_data is None:
+            raise FileNotFoundError(f"config {self.config} does not exist")
+        return self.train_data
+
     @classmethod
     def from_exports(cls, config: Path, processed: Path, **options: Any) -> RunOptions:
-        """The usual wiring of one exports folder: train on train, evaluate on the validation users
-        (nothing is chosen on the eval day), predict the eval day and the predict day."""
-        return cls(config=config, train_data=processed / "train.parquet", eval_data=processed / "validation.parquet",
+        """The usual wiring of one exports folder: train on the training export the config names
+        (train.parquet unless its train_input_path says train_all_negatives.parquet), evaluate on the
+        validation users (nothing is chosen on the eval day), predict the eval day and the predict day."""
+        return cls(config=config, train_data=processed / train_export_of(config),
+                   eval_data=processed / "validation.parquet",
                    predict_data=processed / "predict.parquet", predict_eval_data=processed / "eval.parquet",
                    buckets=processed / "id_buckets.parquet", **options)
 
@@ -111,7 +132,7 @@ class Session:
             "eval_input_path and model_dir were set by the runner.\n"
         )
         fields = {
-            "train_input_path": tzrec_input_path(options.train_data),
+            "train_input_path": tzrec_input_path(options.train_path),
             "eval_input_path": tzrec_input_path(options.eval_data),
             "model_dir": str(self.run.model_dir),
         }
@@ -137,7 +158,7 @@ class Session:
         options = self.options
         if step == "train":
             return {"config": config_hash(self.run.pipeline_config),
-                    "train_data": self._data_stamp(options.train_data), "seed": options.seed}
+                    "train_data": self._data_stamp(options.train_path), "seed": options.seed}
         upstream = {"upstream": self.run.record_id(UPSTREAM[step])}
         if step == "evaluate":
             return {**upstream, "eval_data": self._data_stamp(options.eval_data)}
@@ -178,7 +199,7 @@ class Session:
 
         for step in steps:
             if step == "train":
-                need("train", options.train_data, label=True)
+                need("train", options.train_path, label=True)
                 need("eval", options.eval_data, label=True)
             elif step == "evaluate":
                 need("eval", options.eval_data, label=True)

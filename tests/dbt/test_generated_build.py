@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -60,7 +61,7 @@ def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> N
     documented = documented_columns()
     buckets = pq.read_table(processed / "id_buckets.parquet").to_pydict()
     size = dict(zip(buckets["feature_name"], buckets["num_buckets"], strict=True))
-    for name in ("train", "validation", "eval", "predict"):
+    for name in ("train", "train_all_negatives", "validation", "eval", "predict"):
         table = pq.read_table(processed / f"{name}.parquet")
         assert table.column_names == documented[f"export_{name}"], name
         assert table.num_rows > 0
@@ -80,6 +81,27 @@ def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> N
     assert eval_dates == {"2014-12-17"}
     assert set(pq.read_table(processed / "predict.parquet").column("cutoff_date").to_pylist()) == {"2014-12-18"}
     assert "label" not in pq.read_schema(processed / "predict.parquet").names
+
+
+def _keys(table: pa.Table) -> list[tuple[str, int, int]]:
+    return list(zip(*(table.column(name).to_pylist() for name in ("cutoff_date", "user_id", "item_id")), strict=True))
+
+
+def test_the_all_negatives_export_is_the_training_export_before_sampling(built: tuple[DbtRun, Path]) -> None:
+    run, processed = built
+    full = pq.read_table(processed / "train_all_negatives.parquet")
+    sampled = pq.read_table(processed / "train.parquet")
+    assert full.num_rows == run.query("select count(*) from samples where dataset = 'train'")[0][0]
+    assert set(full.column("sample_weight").to_pylist()) == {1.0}
+    negatives = {name: pc.sum(pc.equal(table.column("label"), 0)).as_py() for name, table in
+                 (("full", full), ("sampled", sampled))}
+    assert 0.15 < negatives["sampled"] / negatives["full"] < 0.25, "negative_keep_rate 0.2 of the negatives"
+    # one shuffle: the sampled export is a subsequence of the full one, row for row, with every positive
+    position = {key: index for index, key in enumerate(_keys(full))}
+    order = [position[key] for key in _keys(sampled)]
+    assert order == sorted(order)
+    assert pc.sum(full.column("label")).as_py() == pc.sum(sampled.column("label")).as_py()
+    assert full.take(order).drop_columns("sample_weight").equals(sampled.drop_columns("sample_weight"))
 
 
 def test_training_stops_before_the_eval_day_and_validation_users_are_held_out(built: tuple[DbtRun, Path]) -> None:

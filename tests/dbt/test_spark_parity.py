@@ -2,10 +2,10 @@
 
 One small generated month, with a few malformed lines put in at known places, is built by both
 engines (models and seeds; the data tests run in the DuckDB suite, and once on the default data on
-Spark: docs/SCALING.md). Then, row for row (runner.parity): the five Parquet exports tzrec reads
-(same schema, keys, labels, id codes and sequence strings; float features within a tolerance; train
-in the same shuffled order), the rejected raw lines with their file and line number, and the table
-models of the marts and evaluation folders. Spark reads the raw files in splits of 256 kB here, so
+Spark: docs/SCALING.md). Then, row for row (runner.parity): the six Parquet exports tzrec reads
+(same schema, keys, labels, id codes and sequence strings; float features within a tolerance; both
+training exports in the same shuffled order), the rejected raw lines with their file and line number,
+and the table models of the marts and evaluation folders. Spark reads the raw files in splits of 256 kB here, so
 the line numbering across splits is exercised as on a cluster.
 """
 
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 from dbt_helpers import DbtProject, generated_vars
 
-from runner.parity import compare_exports, compare_tables, read_export
+from runner.parity import EXPORT_KEYS, compare_exports, compare_tables, read_export
 from runner.synthetic import generate
 
 PARITY_USERS = 200
@@ -103,7 +103,7 @@ def test_exports_are_equal_row_for_row(builds: tuple[DbtProject, DbtProject]) ->
 
 def test_spark_exports_are_one_file_each_with_duckdb_column_types(builds: tuple[DbtProject, DbtProject]) -> None:
     duck, spark = builds
-    for name in ("train", "validation", "eval", "predict", "id_buckets"):
+    for name in EXPORT_KEYS:
         folder = spark.workdir / "processed" / f"{name}.parquet"
         assert len(list(folder.glob("*.parquet"))) == 1, f"{folder}: not one part file"
         expected = read_export(duck.workdir / "processed" / f"{name}.parquet").schema

@@ -18,7 +18,9 @@ from runner.tzrec.config import (
     describe_config,
     read_buckets,
     render_config,
+    train_export_of,
 )
+from runner.tzrec.steps import RunOptions
 
 FIELDS = {"train_input_path": "/data/train.parquet", "eval_input_path": "/data/eval/*.parquet", "model_dir": "/m"}
 
@@ -140,9 +142,39 @@ def test_every_checked_in_config_reads_only_exported_columns(tzrec_python: Path,
     summary = describe_config(tzrec_python, config)
     check_supported(summary)
     documented = documented_columns()
-    train, predict = set(documented["export_train"]), set(documented["export_predict"])
+    train_export = train_export_of(config).removesuffix(".parquet")
+    train, predict = set(documented[f"export_{train_export}"]), set(documented["export_predict"])
     # a sequence feature's column is <sequence>__<feature>, as the exports name it
     columns = {feature.column for feature in summary.features}
     assert columns, config
     assert columns <= predict, sorted(columns - predict)
     assert set(summary.label_fields) <= train
+
+
+def _config_reading(tmp_path: Path, train_input_path: str) -> Path:
+    config = tmp_path / "some.config"
+    config.write_text(f"# a comment\ntrain_input_path: {train_input_path}\neval_input_path: \"set by the runner\"\n")
+    return config
+
+
+def test_a_config_names_the_training_export_it_reads(tmp_path: Path) -> None:
+    assert train_export_of(_config_reading(tmp_path, '"set by the runner"')) == "train.parquet"
+    assert train_export_of(_config_reading(tmp_path, "'train_all_negatives.parquet'  # why")) \
+        == "train_all_negatives.parquet"
+    processed = tmp_path / "processed"
+    options = RunOptions.from_exports(_config_reading(tmp_path, '"train_all_negatives.parquet"'), processed)
+    assert options.train_path == processed / "train_all_negatives.parquet"
+    assert options.eval_data == processed / "validation.parquet"
+    # without --train-data the runner reads the named export of data/processed/; --train-data wins
+    default = RunOptions(config=_config_reading(tmp_path, '"train_all_negatives.parquet"'))
+    assert default.train_path.parent.name == "processed" and default.train_path.name == "train_all_negatives.parquet"
+    assert RunOptions(config=default.config, train_data=tmp_path / "x.parquet").train_path == tmp_path / "x.parquet"
+
+
+def test_a_config_naming_no_training_export_is_refused_with_its_line(tmp_path: Path) -> None:
+    config = _config_reading(tmp_path, '"/data/train.parquet"')
+    with pytest.raises(ConfigError, match=r"some\.config:2: train_input_path '/data/train.parquet' is not a training "
+                       r"export.*train_all_negatives\.parquet"):
+        train_export_of(config)
+    with pytest.raises(ConfigError, match="some.config:2"):
+        RunOptions.from_exports(config, tmp_path)

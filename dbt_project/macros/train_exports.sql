@@ -1,0 +1,60 @@
+{#- The query of a training export (export_train, export_train_all_negatives): every training
+    cutoff, the users outside the validation split, all positives and a seeded-hash share
+    negative_keep_rate of the negatives. sample_weight is 1 / (the row's keep rate), so weighted
+    statistics and calibrated scores are unbiased. One query for both exports, so that at a keep
+    rate of 1.0 export_train is row for row export_train_all_negatives (same hash, same order):
+    the negative_keep_1 study's runs are what the all-negatives export trains. -#}
+{% macro train_export_query(negative_keep_rate) -%}
+
+with
+
+samples as (
+
+    select
+        *,
+        -- the key the seeded sampling and shuffling hash
+        cast(cutoff_date as {{ tianchi_string_type() }}) || ':' || cast(user_id as {{ tianchi_string_type() }})
+        || ':' || cast(item_id as {{ tianchi_string_type() }})
+            as sample_key
+
+    from {{ ref('samples') }}
+    where dataset = 'train'
+
+),
+
+sampled as (
+
+    select
+        *,
+        cast(case when label = 1 then 1.0 else 1.0 / {{ negative_keep_rate }} end as double) as sample_weight
+
+    from samples
+    where
+        label = 1
+        or {{ tianchi_hash_fraction('sample_key', var('sampling_seed')) }}
+        < {{ negative_keep_rate }}
+
+),
+
+bin_starts as (
+
+    select * from {{ ref('dense_feature_bin_starts') }}
+
+),
+
+final as (
+
+    select
+        {{ export_select_list(ref('samples'), with_label=true, with_weight=true, with_aux_label=true) }}
+
+    from sampled
+    cross join bin_starts
+    -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;
+    -- the key breaks ties of the 32-bit hash, so every engine writes the same order
+    order by {{ tianchi_hash_fraction('sampled.sample_key', var('sampling_seed') + 1) }}, sampled.sample_key
+
+)
+
+select * from final
+
+{%- endmacro %}
