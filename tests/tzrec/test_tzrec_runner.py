@@ -104,7 +104,7 @@ def test_help_reads_like_documentation(command: str) -> None:
     for option in ("--config", "--nproc", "--tzrec-python", "--force", "--train-data", "--eval-data", "--seed"):
         assert option in text
     assert ("--predict-data" in text) == (command == "predict")
-    assert "data/processed/train.parquet" in text
+    assert "data/processed/train.parquet" in text and "train_all_negatives.parquet" in text
 
 
 def test_cli_reports_a_missing_interpreter(tmp_path: Path) -> None:
