@@ -193,7 +193,8 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
             "probability); the predict day is never looked at to choose;\n"
             "  - the submission at that point, and the leaderboard: that submission against the 12-19 answers "
             "where they exist (generated data).\n"
-            "Grids, cap and rule are dbt vars (dbt_project.yml: score_*, operating_point_rule).\n\n"
+            "Grids, cap and rule are dbt vars (dbt_project.yml: score_*, operating_point_rule); --var overrides "
+            "them for one scoring.\n\n"
             "Prints the F1 table (best threshold, best top-K, the seed plan's settings, the chosen point, the cart "
             "rule; on 12-19 the submission, the cart rule and the oracle bound where answers exist), writes "
             "<run>/f1_scan.png and appends a row to the experiments log. A run outside tzrec may describe itself "
@@ -206,6 +207,11 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
                         help="folder of the raw files; its answers/ gives the oracle bound")
     parser.add_argument("--experiments", type=Path, default=EXPERIMENTS_CSV, help="experiments log to append to")
     parser.add_argument("--notes", default=None, help="free text for the notes column of the experiments log")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="override one scoring var of dbt_project.yml for this scoring, VALUE read as YAML "
+                        "(repeatable), e.g. --var score_max_pairs_per_user=3 or --var operating_point_rule=threshold; "
+                        "the experiments row's notes name the overrides, and a later `submit` writes what this "
+                        "scoring chose")
 
 
 def _add_submit(commands: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runner.dbt import run_dbt
 from runner.paths import DOCS_DIR, RAW_DIR, shown
@@ -96,13 +96,19 @@ class ScoreOutcome:
     experiments: Path
 
 
-def score_and_record(run_dir: Path, raw_dir: Path, experiments: Path, notes: str = "") -> ScoreOutcome:
-    """`score`: the dbt scoring models, the F1 table on screen, the plot and the experiments row."""
+def score_and_record(run_dir: Path, raw_dir: Path, experiments: Path, notes: str = "",
+                     scoring_vars: dict[str, Any] | None = None) -> ScoreOutcome:
+    """`score`: the dbt scoring models, the F1 table on screen, the plot and the experiments row.
+    scoring_vars override the project's scoring vars; the experiments row's notes name them."""
     from runner.experiments import append_experiment, describe_run, experiment_row
     from runner.score_plot import plot_scan
     from runner.scoring import format_report, score_run
 
-    report = score_run(run_dir, raw_dir)
+    if scoring_vars:
+        overridden = "vars " + ", ".join(f"{name}={value}" for name, value in sorted(scoring_vars.items()))
+        notes = f"{notes}; {overridden}" if notes else overridden
+        log.info("score: with %s (the project's other scoring vars as in dbt_project.yml)", overridden)
+    report = score_run(run_dir, raw_dir, scoring_vars)
     print(format_report(report))
     plot = plot_scan(report)
     row = experiment_row(report, describe_run(run_dir), notes=notes)
@@ -112,10 +118,11 @@ def score_and_record(run_dir: Path, raw_dir: Path, experiments: Path, notes: str
 
 
 def score(args: argparse.Namespace) -> int:
-    from runner.scoring import run_dir_for
+    from runner.scoring import parse_scoring_vars, run_dir_for
 
+    scoring_vars = parse_scoring_vars(args.var)
     score_and_record(run_dir_for(args.run, args.config, args.outputs), args.raw_dir, args.experiments,
-                     args.notes or "")
+                     args.notes or "", scoring_vars)
     return 0
 
 

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
 from runner.dbt import run_dbt
 from runner.oracle import OracleBound, oracle_bound
-from runner.paths import OUTPUTS_DIR, duckdb_path, project_path, shown
+from runner.paths import OUTPUTS_DIR, PROJECT_ROOT, duckdb_path, project_path, shown
 
 log = logging.getLogger("runner.scoring")
 
@@ -293,10 +294,36 @@ def read_eval_auc(connection: duckdb.DuckDBPyConnection) -> float | None:
     return float(row[0]) if row and row[0] is not None else None
 
 
-def score_run(run_dir: Path, raw_dir: Path | None = None) -> ScoreReport:
-    """Build the scoring models on the run's predictions and read them back."""
-    build_scoring_models(run_dir)
+def score_run(run_dir: Path, raw_dir: Path | None = None, scoring_vars: dict[str, Any] | None = None) -> ScoreReport:
+    """Build the scoring models on the run's predictions (scoring_vars override dbt vars) and read them back."""
+    build_scoring_models(run_dir, extra_vars=scoring_vars)
     return read_report(run_dir, raw_dir)
+
+
+def scoring_var_names(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> list[str]:
+    """The dbt vars `score --var` may override: the operating-point rule and every score_* var."""
+    names = yaml.safe_load(project_file.read_text()).get("vars", {})
+    return sorted(name for name in names if name.startswith("score_") or name == "operating_point_rule")
+
+
+def parse_scoring_vars(items: list[str], allowed: list[str] | None = None) -> dict[str, Any]:
+    """`NAME=VALUE` items (VALUE read as YAML: 3, null, [25, 50], top_k_share) as dbt var overrides."""
+    allowed = allowed if allowed is not None else scoring_var_names()
+    overrides: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"--var {item!r}: write NAME=VALUE, e.g. --var score_max_pairs_per_user=3")
+        if name not in allowed:
+            raise ValueError(f"--var {item!r}: {name} is not a scoring var; the scoring vars (dbt_project.yml) are "
+                             f"{', '.join(allowed)}")
+        try:
+            overrides[name] = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ValueError(f"--var {item!r}: the value is not valid YAML ({error.__class__.__name__}); quote a "
+                             "string, write a list as [25, 50]") from error
+    return overrides
 
 
 # ---- the F1 table -----------------------------------------------------------------------------

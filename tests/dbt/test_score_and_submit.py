@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from fake_predictions import write_fake_predictions
 
 from runner.cli import main
 from runner.oracle import read_answers
+from runner.scoring import parse_scoring_vars, scoring_var_names
 from runner.submission import check_submission_file
 
 RUN_NAME = "stage9_fake_v3"
@@ -172,3 +174,39 @@ def test_fake_predictions_look_like_a_tzrec_run(scoring_env: dict[str, Path]) ->
         "logits:float", "probs:float", "user_id:int64", "item_id:int64", "cutoff_date:string", "label:int32"]
     probs = pq.read_table(scoring_env["run"] / "predictions" / "predict").column("probs").to_numpy()
     assert np.all((probs > 0) & (probs < 1))
+
+
+def test_score_var_overrides_the_cap_for_one_scoring(scored: dict[str, Path]) -> None:
+    """`score --var score_max_pairs_per_user=1`: every scan and the submission keep one pair per user, and the
+    experiments row says so; scoring again without --var goes back to the project's cap."""
+    def pairs_per_user() -> int:
+        return _query(scored["database"], "select max(pairs) from (select user_id, count(*) as pairs "
+                                          "from submission group by user_id)")[0][0]
+
+    assert pairs_per_user() > 1, "the fake predictions put several pairs of one user in the submission"
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"]), "--var", "score_max_pairs_per_user=1"]) == 0
+    assert _query(scored["database"], "select max_pairs_per_user from operating_point") == [(1,)]
+    assert pairs_per_user() == 1
+    assert "vars score_max_pairs_per_user=1" in scored["experiments"].read_text().strip().splitlines()[-1]
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"])]) == 0
+    assert _query(scored["database"], "select max_pairs_per_user from operating_point") == [(200,)]
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ("score_max_pairs_per_user", "write NAME=VALUE"),
+    ("max_pairs=3", "max_pairs is not a scoring var; the scoring vars (dbt_project.yml) are"),
+    ("negative_keep_rate=1.0", "negative_keep_rate is not a scoring var"),
+    ("score_top_ks=[25, 50", "not valid YAML"),
+])
+def test_a_bad_score_var_is_refused_with_the_fix(item: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_scoring_vars([item])
+
+
+def test_score_vars_are_read_as_yaml() -> None:
+    assert parse_scoring_vars(["score_max_pairs_per_user=null", "score_top_ks=[25, 50]",
+                               "operating_point_rule=threshold"]) == {
+        "score_max_pairs_per_user": None, "score_top_ks": [25, 50], "operating_point_rule": "threshold"}
+    assert "operating_point_rule" in scoring_var_names() and "score_smoothing_ratio" in scoring_var_names()
