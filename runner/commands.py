@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.dbt import run_dbt
-from runner.paths import DOCS_DIR, RAW_DIR, shown
+from runner.paths import DOCS_DIR, PROCESSED_DIR, RAW_DIR, shown
 
 if TYPE_CHECKING:
     from runner.scoring import ScoreReport
@@ -35,6 +35,8 @@ def generate(args: argparse.Namespace) -> int:
 
 
 def build(args: argparse.Namespace) -> int:
+    # dbt-duckdb writes each export into the folder but does not create it (a fresh clone has no data/processed/)
+    PROCESSED_DIR.mkdir(parents=True, exist_ok=True)
     dbt_args = ["build"] + (["--select", args.select] if args.select else [])
     run_dbt(dbt_args, dbt_vars={"edition": args.edition, "raw_dir": shown(args.raw_dir)})
     return 0

@@ -103,3 +103,16 @@ def test_a_run_that_exports_its_best_checkpoint_reports_that_checkpoints_auc(
     job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1,), outputs_dir=tmp_path)
     job.run_model()
     assert job.results["validation_aucs"] == [0.9]  # not the last checkpoint's 0.81
+
+
+def test_build_creates_the_exports_folder_a_fresh_clone_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt-duckdb writes the exports into data/processed/ but does not create it."""
+    import argparse
+
+    processed = tmp_path / "data" / "processed"
+    calls: list[list[str]] = []
+    monkeypatch.setattr(runner.commands, "PROCESSED_DIR", processed)
+    monkeypatch.setattr(runner.commands, "run_dbt", lambda args, dbt_vars: calls.append(
+        [*args, "exists" if processed.is_dir() else "missing"]))
+    assert runner.commands.build(argparse.Namespace(edition="online", raw_dir=tmp_path / "raw", select=None)) == 0
+    assert calls == [["build", "exists"]]
