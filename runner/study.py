@@ -235,8 +235,8 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
         log.info("seed %s: generating %s users into %s", workspace.generator_seed, f"{users:,}", shown(workspace.raw))
         generate(workspace.raw, n_users=users, seed=workspace.generator_seed, progress=False)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
-    exports = [workspace.processed / f"{name}.parquet" for name in EXPORTS]
-    exports += [workspace.processed / name for name in sorted(set(train_exports) - {"train.parquet"})]
+    needed = {f"{name}.parquet" for name in EXPORTS} | set(train_exports)
+    exports = [workspace.processed / name for name in sorted(needed)]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
         log.info("seed %s: exports in %s are up to date", workspace.generator_seed, shown(workspace.processed))
         return
