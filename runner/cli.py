@@ -358,7 +358,7 @@ def _add_ensemble(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_contracts(commands: argparse._SubParsersAction) -> None:
-    commands.add_parser(
+    parser = commands.add_parser(
         "contracts",
         help="regenerate models_sql/exports/_exports__models.yml from the built exports",
         description=(
@@ -367,6 +367,8 @@ def _add_contracts(commands: argparse._SubParsersAction) -> None:
             "from the naming convention, and its tests."
         ),
     )
+    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR,
+                        help="folder of the built exports to read (a scratch build's processed_dir var)")
 
 
 STUDY_FILE = PROJECT_ROOT / "configs" / "studies" / "three_seeds.yml"

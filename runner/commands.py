@@ -227,7 +227,8 @@ def benchmark(args: argparse.Namespace) -> int:
 def contracts(args: argparse.Namespace) -> int:
     from runner.contracts import write_exports_yml
 
-    log.info("wrote %s: review it with `git diff`", shown(write_exports_yml()))
+    log.info("wrote %s from the exports in %s: review it with `git diff`",
+             shown(write_exports_yml(args.processed_dir)), shown(args.processed_dir))
     return 0
 
 

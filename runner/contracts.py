@@ -63,6 +63,15 @@ _FIXED = {
     "is_sale_cutoff_day": "1 when the cutoff day is a sale day.",
     "ui_carted_not_bought": "1 when the pair's last cart came after its last purchase (an open cart).",
     "ui_collected_not_bought": "1 when the pair's last collect came after its last purchase.",
+    "ui_days_since_first_event": (
+        "ln(1 + days from the pair's first event to the cutoff day): the interest's age, censored at the first "
+        "logged day."
+    ),
+    "ui_active_days_per_elapsed_day": (
+        "Days the pair was touched over the days since its first event (both ends counted): how often the "
+        "interest comes back."
+    ),
+    "ui_clicks_per_active_day": "The pair's clicks per day it was touched, over the whole history.",
     "user_geo_unknown": "1 when no geohash of the user is known by the cutoff.",
     "item_geo_unknown": "1 when the item has no known location.",
     "geo_prefix_match": "ln(1 + longest geohash prefix shared by a user location and an item location), 0 = none.",
