@@ -28,8 +28,8 @@ Typical use, from the project root:
   python -m runner run                 # the main job: data, dbt build, train, predict, score, submit
 
 One model run, from its predictions (tzrec or any model writing the same layout):
-  python -m runner score  --run outputs/production_dcn_v2_v3   # F1 scans, operating point, leaderboard, plot, log
-  python -m runner submit --run outputs/production_dcn_v2_v3   # outputs/submission_dcn_v2_v3.tsv
+  python -m runner score  --run outputs/production_dcn_v2_v4   # F1 scans, operating point, leaderboard, plot, log
+  python -m runner submit --run outputs/production_dcn_v2_v4   # outputs/submission_dcn_v2_v4.tsv
 
 TorchEasyRec models, one config at a time (each step reuses the finished steps before it):
   python -m runner train    --config configs/staging/stage2_deepfm_v1.config
@@ -168,7 +168,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
 
 def _add_run_selection(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--run", type=Path, help="the run folder, e.g. outputs/production_dcn_v2_v3 or outputs/gbdt_v1")
+    which.add_argument("--run", type=Path, help="the run folder, e.g. outputs/production_dcn_v2_v4 or outputs/gbdt_v1")
     which.add_argument("--config", type=Path, help="a tzrec config: its run folder is outputs/<config stem>/")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
                         help="folder holding the run folders (with --config)")
@@ -223,7 +223,7 @@ def _add_submit(commands: argparse._SubParsersAction) -> None:
             "no duplicate pair, every item in P. The file is read back and checked; a breach stops with the lines at "
             "fault. The run is scored first (as `score` does, without the table, plot or log) unless the database "
             "already holds its scoring, newer than its prediction files. The name comes from the run name "
-            "<stage>_<model>_<version>: outputs/production_dcn_v2_v3 gives submission_dcn_v2_v3.tsv beside the run "
+            "<stage>_<model>_<version>: outputs/production_dcn_v2_v4 gives submission_dcn_v2_v4.tsv beside the run "
             "folder."
         ),
         formatter_class=_StepHelpFormatter,
