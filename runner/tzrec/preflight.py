@@ -18,6 +18,7 @@ Rules (tzrec 0.9, datasets/dataset.py AVAILABLE_PA_TYPES and features/*.py):
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import math
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from runner.contracts import documented_columns
 from runner.tzrec.config import ConfigSummary, FeatureSpec
 
 log = logging.getLogger(__name__)
@@ -160,10 +162,21 @@ def _check_values(report: _Report, feature: FeatureSpec, data: DataSet, files: l
         )
 
 
+@functools.cache
+def _contract_columns() -> frozenset[str]:
+    """Every column some export documents (models_sql/exports/_exports__models.yml): a feature missing
+    from a file but named there means the file is older than the feature."""
+    return frozenset(name for columns in documented_columns().values() for name in columns)
+
+
 def _check_feature(report: _Report, feature: FeatureSpec, data: DataSet, files: list[Path],
                    schema: pa.Schema, multival_sep: str) -> None:
     where = f"feature `{feature.column}` ({feature.label}) in {data.path}"
     if feature.column not in schema.names:
+        if feature.column in _contract_columns():
+            report.problem(f"{where}: no such column, but the exports' contract has it, so this file was built "
+                           f"before the column existed: rebuild the exports (`python -m runner build`)")
+            return
         hint = ""
         if feature.is_sequence and feature.sequence_name:
             hint = f" (a sequence sub-feature reads the column `{feature.sequence_name}__<feature_name>`)"

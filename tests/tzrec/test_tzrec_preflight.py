@@ -71,6 +71,19 @@ def test_missing_feature_column(tmp_path: Path) -> None:
     assert "2 problem(s)" in message
 
 
+def test_export_older_than_a_feature_asks_for_a_rebuild(tmp_path: Path) -> None:
+    # ui_days_since_first_event is in the exports' contract: a file without it predates the feature
+    summary = ConfigSummary(
+        source=CONFIG, model="deepfm", fg_mode="FG_NONE", dataset_type="ParquetDataset", label_fields=("label",),
+        features=(FeatureSpec("ui_clicks_3d", "raw"), FeatureSpec("ui_days_since_first_event", "raw")),
+    )
+    path = _write(tmp_path, "train", tiny_table(50, seed=1))
+    message = _problems(summary, DataSet("train", path, needs_label=True))
+    assert "feature `ui_days_since_first_event` (raw feature)" in message
+    assert "built before the column existed" in message and "`python -m runner build`" in message
+    assert "1 problem(s)" in message
+
+
 def test_wrong_types(tmp_path: Path) -> None:
     table = tiny_table(50, seed=1)
     table = _replace(table, "user_idx", pc.cast(table.column("user_idx"), pa.string()))

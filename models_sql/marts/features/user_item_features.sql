@@ -57,7 +57,7 @@ windowed as (
         item_id,
         {{ windowed_sums('ui', behaviour_measures()) }}
         count(*) as ui_active_days_all,
-        min(event_date) as first_event_date,
+        {{ tianchi_days_between('min(event_date)', 'cutoff_date') }} as ui_days_since_first_event,
         {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
             min({{ hours_to_cutoff_end('event_date', 'last_' ~ behaviour ~ '_hour') }})
                 as ui_hours_since_last_{{ behaviour }},
@@ -86,10 +86,9 @@ final as (
             ui_{{ measure }}_all,
         {%- endfor %}
         ui_active_days_all,
-        {{ tianchi_days_between('first_event_date', 'cutoff_date') }} as ui_days_since_first_event,
+        ui_days_since_first_event,
         -- the first day counts: a pair touched only on the cutoff day has 1 of 1
-        cast(ui_active_days_all as double)
-        / ({{ tianchi_days_between('first_event_date', 'cutoff_date') }} + 1) as ui_active_days_per_elapsed_day,
+        cast(ui_active_days_all as double) / (ui_days_since_first_event + 1) as ui_active_days_per_elapsed_day,
         -- every history row is an active day, so the divisor is at least 1
         cast(ui_clicks_all as double) / ui_active_days_all as ui_clicks_per_active_day,
         {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
