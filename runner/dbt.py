@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from runner.paths import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,11 @@ log = logging.getLogger(__name__)
 
 class DbtError(RuntimeError):
     pass
+
+
+def project_vars() -> dict[str, Any]:
+    """The dbt vars with their defaults, as dbt_project.yml declares them."""
+    return yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text()).get("vars", {})
 
 
 def dbt_executable() -> Path:

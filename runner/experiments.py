@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
+from runner.dbt import project_vars
+from runner.paths import DOCS_DIR, shown
 from runner.scoring import ScoreReport
 
 log = logging.getLogger("runner.experiments")
@@ -80,7 +79,7 @@ class RunDescription:
 
 def data_range() -> str:
     """The label days of the default dbt vars (dbt_project.yml), in one line."""
-    variables = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text()).get("vars", {})
+    variables = project_vars()
     return (f"train labels {variables.get('train_label_start_date')}..{variables.get('train_label_end_date')} "
             f"(validation users held out); eval {variables.get('eval_label_date')}; "
             f"predict {variables.get('predict_label_date')}")

@@ -22,9 +22,9 @@ from typing import Any
 import duckdb
 import yaml
 
-from runner.dbt import run_dbt
+from runner.dbt import project_vars, run_dbt
 from runner.oracle import OracleBound, oracle_bound
-from runner.paths import OUTPUTS_DIR, PROJECT_ROOT, duckdb_path, project_path, shown
+from runner.paths import OUTPUTS_DIR, duckdb_path, project_path, shown
 
 log = logging.getLogger("runner.scoring")
 
@@ -300,10 +300,9 @@ def score_run(run_dir: Path, raw_dir: Path | None = None, scoring_vars: dict[str
     return read_report(run_dir, raw_dir)
 
 
-def scoring_var_names(project_file: Path = PROJECT_ROOT / "dbt_project.yml") -> list[str]:
+def scoring_var_names() -> list[str]:
     """The dbt vars `score --var` may override: the operating-point rule and every score_* var."""
-    names = yaml.safe_load(project_file.read_text()).get("vars", {})
-    return sorted(name for name in names if name.startswith("score_") or name == "operating_point_rule")
+    return sorted(name for name in project_vars() if name.startswith("score_") or name == "operating_point_rule")
 
 
 def parse_scoring_vars(items: list[str], allowed: list[str] | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ goes, which seed each run gets, and that the averaged run is what score and subm
 
 from __future__ import annotations
 
+import argparse
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,8 +108,6 @@ def test_a_run_that_exports_its_best_checkpoint_reports_that_checkpoints_auc(
 
 def test_build_creates_the_exports_folder_a_fresh_clone_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """dbt-duckdb writes the exports into data/processed/ but does not create it."""
-    import argparse
-
     processed = tmp_path / "data" / "processed"
     calls: list[list[str]] = []
     monkeypatch.setattr(runner.commands, "PROCESSED_DIR", processed)

@@ -3,7 +3,8 @@
     - keys kept raw (cutoff_date, user_id, item_id) to join predictions back; label; weight;
     - id features: integer codes in [0, num_buckets) (export_id_buckets has the sizes);
     - sequence features: ';'-joined codes in columns named <sequence>__<feature>;
-    - flags and smoothed ratios as they are; the hour of the last cart and the label weekday
+    - flags and ratios (names with _per_: smoothed conversions, the share of days touched, clicks
+      per touched day) as they are; the hour of the last cart and the label weekday
       also as id codes (an hour is a category, not a magnitude);
     - every other numeric feature (counts, hours since, ranks, trends, geo prefix length) as
       ln(1 + x): heavy-tailed counts would swamp a neural model's inputs. -#}
