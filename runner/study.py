@@ -20,9 +20,11 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
-Every run is scored twice through the dbt scoring models (operating point rules top_k_share and
-top_k_share_smoothed, both chosen on the eval day only) and summarised in <run>/study_score.json,
-which `python -m runner report` reads; its row (default rule) is appended to docs/experiments.csv.
+Every run is scored once per operating-point rule (RULES: top_k_share_smoothed, top_k_share and
+expected_f1, all chosen on the eval day only) through the dbt scoring models and
+summarised in <run>/study_score.json, which `python -m runner report` reads; its row (first rule) is
+appended to docs/experiments.csv. A score file that lacks a rule added since gains it, and nothing else
+changes.
 Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped (an
 average written with another combine rule than ENSEMBLE_COMBINE is written again, and rescored).
 
@@ -62,8 +64,8 @@ VARIANT_DATA = DATA_DIR / "variants"
 SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
-# The rule the study reports first (dbt var operating_point_rule's default) and the one beside it.
-RULES = ("top_k_share_smoothed", "top_k_share")
+# The rules every run is scored under (dbt var operating_point_rule): the default first, then the others.
+RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1")
 # The exports every run needs; a month's build is also checked for the training exports its tzrec configs
 # name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
 # study that reads it.
@@ -304,17 +306,27 @@ def _has_predictions(run_dir: Path) -> bool:
 
 def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str, Any]:
     """Score a run under each rule and write <run>/study_score.json (skipped when newer than the predictions)."""
-    from runner.scoring import build_scoring_models, read_report
     from runner.submission import write_submission
 
     path = run_dir / SCORE_FILE
     newest = max(p.stat().st_mtime for p in (run_dir / "predictions").rglob("*.parquet"))
     if path.exists() and path.stat().st_mtime > newest:
         record = json.loads(path.read_text())
-        if "eval_auc" not in record or not (run_dir / SUBMISSION_FILE).is_file():
-            # scored before eval_ranking_auc and the kept submission existed: add them, change nothing else
-            record["eval_auc"] = _complete(workspace, run_dir)
+        missing = [rule for rule in RULES if rule not in record]
+        if missing or "eval_auc" not in record or not (run_dir / SUBMISSION_FILE).is_file():
+            # scored before a rule, eval_ranking_auc or the kept submission existed: add them, change nothing
+            # else; the default rule last, so that the database and the kept submission are its
+            with workspace.active():
+                for rule in sorted(missing, key=lambda r: r == RULES[0]):
+                    record[rule] = _score_rule(workspace, run_dir, rule)[0]
+            if RULES[0] in missing:
+                write_submission(run_dir / SUBMISSION_FILE, workspace.database)
+                record["eval_auc"] = record.get("eval_auc") or _read_eval_auc(workspace)
+            else:
+                record["eval_auc"] = _complete(workspace, run_dir)
             path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+            if missing:
+                log.info("scored %s under %s too", shown(run_dir), ", ".join(missing))
         return record
     record: dict[str, Any] = {"generator_seed": workspace.generator_seed, "run": shown(run_dir), **kind,
                               **_cost(run_dir)}
@@ -322,15 +334,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
 
     with workspace.active():
         for rule in reversed(RULES):  # the default rule last: the database keeps its scoring for `submit`
-            build_scoring_models(run_dir, extra_vars={"operating_point_rule": rule})
-            report = read_report(run_dir, workspace.raw)
-            point, board = report.point, report.leaderboard
-            record[rule] = {
-                "eval_f1": point.eval_f1, "eval_precision": point.eval_precision, "eval_recall": point.eval_recall,
-                "eval_pairs": point.eval_predicted_pairs, "top_k_share": point.top_k_share,
-                "predict_f1": board.f1, "predict_precision": board.precision, "predict_recall": board.recall,
-                "predict_pairs": board.submitted_pairs,
-            }
+            record[rule], report = _score_rule(workspace, run_dir, rule)
         record["cart_rule"] = {dataset: rule.f1 for dataset, rule in report.cart_rule.items()}
         record["oracle"] = ({"expected_f1": report.oracle.expected_f1, "observed_f1": report.oracle.observed_f1}
                             if report.oracle else None)
@@ -347,6 +351,22 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     return record
 
 
+def _score_rule(workspace: Workspace, run_dir: Path, rule: str) -> tuple[dict[str, Any], Any]:
+    """Score the run under one operating-point rule (inside workspace.active()): its summary and dbt's report."""
+    from runner.scoring import build_scoring_models, read_report
+
+    build_scoring_models(run_dir, extra_vars={"operating_point_rule": rule})
+    report = read_report(run_dir, workspace.raw)
+    point, board = report.point, report.leaderboard
+    summary = {
+        "eval_f1": point.eval_f1, "eval_precision": point.eval_precision, "eval_recall": point.eval_recall,
+        "eval_pairs": point.eval_predicted_pairs, "top_k_share": point.top_k_share,
+        "predict_f1": board.f1, "predict_precision": board.precision, "predict_recall": board.recall,
+        "predict_pairs": board.submitted_pairs,
+    }
+    return summary, report
+
+
 def _complete(workspace: Workspace, run_dir: Path) -> float | None:
     """Score the run under the default rule again; keep its submission and return its exact eval-day AUC."""
     from runner.scoring import build_scoring_models, connect, read_eval_auc
@@ -357,6 +377,13 @@ def _complete(workspace: Workspace, run_dir: Path) -> float | None:
         write_submission(run_dir / SUBMISSION_FILE, workspace.database)
         with connect(workspace.database) as connection:
             return read_eval_auc(connection)
+
+
+def _read_eval_auc(workspace: Workspace) -> float | None:
+    from runner.scoring import connect, read_eval_auc
+
+    with connect(workspace.database) as connection:
+        return read_eval_auc(connection)
 
 
 def _candidate_recall(database: Path) -> dict[str, float]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from runner import report
+from runner import study as study_module
 from runner.study import SCORE_FILE, Study, StudyError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -319,3 +322,70 @@ def test_a_study_knows_the_training_exports_of_its_configs(tmp_path: Path) -> No
     path.write_text(f"generator_seeds: [1]\nmodel_seeds: [1]\ngbdt: {{name: gbdt_v1}}\n"
                     f"tzrec: [configs/staging/stage2_deepfm_v3.config, {all_negatives}]\n")
     assert Study.read(path).train_exports == ("train.parquet", "train_all_negatives.parquet")
+
+
+def test_a_model_scored_before_the_default_rule_is_left_out_and_named() -> None:
+    records = _three_seeds([0.10, 0.10, 0.10], [0.09, 0.09, 0.09])
+    for record in records:
+        if record["model"] == "worse_on_eval":
+            del record[report.MAIN_RULE]
+    lines, summary = report._across_seeds(report.group(records))
+    assert "worse_on_eval, mean of the model seeds" not in summary
+    assert "stage2_deepfm_v3, mean of the model seeds" in summary
+    assert any("scored before the rule" in line and "worse_on_eval" in line for line in lines)
+
+
+def test_the_rules_table_has_every_rule_and_a_dash_where_a_run_predates_one() -> None:
+    records = _three_seeds([0.10, 0.10, 0.10], [0.09, 0.09, 0.09])
+    for record in records:
+        if record["model"] == "gbdt_v1":
+            record["expected_f1"] = {**record["top_k_share"], "predict_f1": 0.2}
+    lines = report._rules_table(report.group(records))
+    assert all(f"12-19 F1 mean, {rule}" in lines[0] for rule in report.RULES)
+    gbdt = next(line for line in lines if line.startswith("| gbdt_v1"))
+    deepfm = next(line for line in lines if line.startswith("| stage2_deepfm_v3"))
+    assert gbdt.endswith("| 0.2000 |") and deepfm.endswith("| – |")
+
+
+def _scored_run(tmp_path: Path, record: dict) -> Path:
+    """A run folder whose score file is newer than its predictions (the files' content is never read here)."""
+    run_dir = tmp_path / "run"
+    for split in ("eval", "predict"):
+        (run_dir / "predictions" / split).mkdir(parents=True)
+        (run_dir / "predictions" / split / "part-0.parquet").write_bytes(b"")
+    (run_dir / study_module.SUBMISSION_FILE).write_text("")
+    (run_dir / SCORE_FILE).write_text(json.dumps(record))
+    os.utime(run_dir / SCORE_FILE, (time.time() + 10, time.time() + 10))
+    return run_dir
+
+
+def test_a_score_file_gains_a_rule_added_since_and_keeps_the_rest(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old = {"generator_seed": 1, "top_k_share_smoothed": {"predict_f1": 0.1}, "top_k_share": {"predict_f1": 0.11},
+           "eval_auc": 0.87}
+    run_dir = _scored_run(tmp_path, old)
+    built: list[str] = []
+    monkeypatch.setattr(study_module, "RULES", ("top_k_share_smoothed", "top_k_share", "expected_f1"))
+    monkeypatch.setattr(study_module, "_score_rule",
+                        lambda workspace, run, rule: (built.append(rule), ({"predict_f1": 0.2}, None))[1])
+    monkeypatch.setattr(study_module, "_complete", lambda workspace, run: (built.append("default again"), 0.87)[1])
+    record = study_module.score(study_module.Workspace(1), run_dir, {"model": "m", "kind": "tzrec"})
+    # the new rule only, then the default again, so that the database and the kept submission stay the default's
+    assert built == ["expected_f1", "default again"]
+    written = json.loads((run_dir / SCORE_FILE).read_text())
+    assert written == record == {**old, "expected_f1": {"predict_f1": 0.2}}
+
+
+def test_a_new_default_rule_is_scored_last_and_its_submission_kept(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    old = {"generator_seed": 1, "top_k_share_smoothed": {"predict_f1": 0.1}, "top_k_share": {"predict_f1": 0.11},
+           "eval_auc": 0.87}
+    run_dir = _scored_run(tmp_path, old)
+    built: list[str] = []
+    monkeypatch.setattr(study_module, "RULES", ("expected_f1", "top_k_share_smoothed", "top_k_share", "other"))
+    monkeypatch.setattr(study_module, "_score_rule",
+                        lambda workspace, run, rule: (built.append(rule), ({"predict_f1": 0.2}, None))[1])
+    monkeypatch.setattr(study_module, "_complete", lambda workspace, run: pytest.fail("no extra scoring"))
+    monkeypatch.setattr("runner.submission.write_submission", lambda path, database: built.append("submission"))
+    study_module.score(study_module.Workspace(1), run_dir, {"model": "m", "kind": "tzrec"})
+    assert built == ["other", "expected_f1", "submission"]

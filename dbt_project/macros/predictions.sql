@@ -85,7 +85,7 @@
 
 {#- var operating_point_rule, checked. -#}
 {% macro operating_point_rule() -%}
-    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold'] -%}
+    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1'] -%}
     {%- set rule = var('operating_point_rule') -%}
     {%- if rule not in rules -%}
         {{ exceptions.raise_compiler_error(

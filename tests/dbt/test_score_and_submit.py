@@ -210,3 +210,45 @@ def test_score_vars_are_read_as_yaml() -> None:
                                "operating_point_rule=threshold"]) == {
         "score_max_pairs_per_user": None, "score_top_ks": [25, 50], "operating_point_rule": "threshold"}
     assert "operating_point_rule" in scoring_var_names() and "score_smoothing_ratio" in scoring_var_names()
+
+
+def _expected_f1_cut(probs: np.ndarray, shift: float, true_per_hit: float) -> tuple[int, np.ndarray]:
+    """The K that maximises 2 * S(K) / (K + N) over probabilities already in rank order, and the calibrated ones."""
+    logits = np.log(probs / (1 - probs)) + shift
+    calibrated = 1 / (1 + np.exp(-logits))
+    expected = 2 * np.cumsum(calibrated) / (np.arange(1, len(calibrated) + 1) + calibrated.sum() * true_per_hit)
+    return int(np.argmax(expected)) + 1, calibrated
+
+
+def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[str, Path]) -> None:
+    """`score --var operating_point_rule=expected_f1`: the logit shift matches the eval day's hits (found here by
+    bisection), and each day's K is the argmax of the expected F1 recomputed in numpy from the predictions; the
+    eval day's F1 is what that K really scores. The predict day's answers play no part."""
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=expected_f1"]) == 0
+    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
+                                           "where label_date = date '2014-12-18'"))
+    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
+    eval_pairs = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas().sort_values(**order)
+    predict_pairs = pq.read_table(scored["run"] / "predictions" / "predict").to_pandas().sort_values(**order)
+    is_hit = np.array([(u, i) in truth for u, i in zip(eval_pairs.user_id, eval_pairs.item_id, strict=True)])
+    eval_probs = eval_pairs.probs.to_numpy().astype(np.float64)
+    low, high = -10.0, 10.0
+    for _ in range(60):  # expected hits grow with the shift
+        middle = (low + high) / 2
+        low, high = (middle, high) if (1 / (1 + np.exp(-(np.log(eval_probs / (1 - eval_probs)) + middle)))).sum() \
+            < is_hit.sum() else (low, middle)
+    (shift, true_per_hit), = _query(scored["database"], "select logit_shift, true_pairs_per_scored_hit "
+                                                        "from expected_f1_calibration")
+    assert shift == pytest.approx(low, abs=2e-3) and shift != 0
+    assert true_per_hit == pytest.approx(len(truth) / is_hit.sum())
+    eval_k, _ = _expected_f1_cut(eval_probs, shift, true_per_hit)
+    predict_k, _ = _expected_f1_cut(predict_pairs.probs.to_numpy().astype(np.float64), shift, true_per_hit)
+    (rule, eval_top_k, predict_top_k, eval_f1), = _query(
+        scored["database"], "select operating_point_rule, eval_top_k, predict_top_k, eval_f1 from operating_point")
+    assert (rule, eval_top_k, predict_top_k) == ("expected_f1", eval_k, predict_k)
+    assert eval_f1 == pytest.approx(2 * is_hit[:eval_k].sum() / (eval_k + len(truth)))
+    assert _query(scored["database"], "select count(*) from submission")[0][0] <= predict_k
+    # back to the project's rule for the tests that follow
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"])]) == 0

@@ -6,8 +6,14 @@
                    the model's calibration leaves it unchanged;
       threshold    the best threshold, applied to the predict day's probabilities as it is;
       top_k_share_smoothed  as top_k_share, from the top-K with the best smoothed F1
-                   (f1_scan.is_best_smoothed) instead of the best raw F1.
-    One row. The predict day contributes only its count of scored pairs. -#}
+                   (f1_scan.is_best_smoothed) instead of the best raw F1;
+      expected_f1  the K that maximises the F1 the model expects on each day (expected_f1_cut),
+                   from its probabilities calibrated on the eval day (expected_f1_calibration):
+                   the eval day gives the calibration, the predict day its own scores.
+    One row. The predict day contributes its count of scored pairs, and under expected_f1 its
+    scores; never its labels. -#}
+
+
 
 with
 
@@ -40,6 +46,26 @@ best_top_k as (
 
 ),
 
+expected_f1_cut as (
+
+    select * from {{ ref('expected_f1_cut') }}
+
+),
+
+eval_cut as (
+
+    select * from expected_f1_cut
+    where dataset = 'eval'
+
+),
+
+predict_cut as (
+
+    select * from expected_f1_cut
+    where dataset = 'predict'
+
+),
+
 predict_count as (
 
     select count(*) as predict_scored_pairs
@@ -53,42 +79,79 @@ carried as (
         {{ tianchi_string_literal(operating_point_rule()) }} as operating_point_rule,
         best_threshold.threshold,
         best_threshold.f1 as eval_f1_at_threshold,
-        best_top_k.top_k as eval_top_k,
-        best_top_k.predicted_pairs as eval_top_k_pairs,
-        best_top_k.f1 as eval_f1_at_top_k,
         best_top_k.scored_pairs as eval_scored_pairs,
-        best_top_k.share_of_scored_pairs as top_k_share,
         predict_count.predict_scored_pairs,
-        greatest(
-            1, cast(round(best_top_k.share_of_scored_pairs * predict_count.predict_scored_pairs) as bigint)
-        ) as predict_top_k
+        best_top_k.top_k as scan_top_k,
+        best_top_k.predicted_pairs as scan_top_k_pairs,
+        best_top_k.f1 as scan_f1_at_top_k,
+        best_top_k.share_of_scored_pairs as scan_top_k_share,
+        eval_cut.top_k as eval_cut_top_k,
+        eval_cut.f1 as eval_cut_f1,
+        predict_cut.top_k as predict_cut_top_k
 
     from best_threshold
     cross join best_top_k
     cross join predict_count
+    left join eval_cut on true
+    left join predict_cut on true
+
+),
+
+carried_top_k as (
+
+    select
+        operating_point_rule,
+        threshold,
+        eval_f1_at_threshold,
+        eval_scored_pairs,
+        predict_scored_pairs,
+        case when operating_point_rule = 'expected_f1' then eval_cut_top_k else scan_top_k end as eval_top_k,
+        case when operating_point_rule = 'expected_f1' then eval_cut_top_k else scan_top_k_pairs end as eval_top_k_pairs,
+        case when operating_point_rule = 'expected_f1' then eval_cut_f1 else scan_f1_at_top_k end as eval_f1_at_top_k,
+        case
+            when operating_point_rule = 'expected_f1' then eval_cut_top_k / eval_scored_pairs
+            else scan_top_k_share
+        end as top_k_share,
+        case
+            when operating_point_rule != 'expected_f1'
+                then greatest(1, cast(round(scan_top_k_share * predict_scored_pairs) as bigint))
+            when predict_cut_top_k is null
+                then error(
+                        'operating_point_rule expected_f1 found no cut: the eval day has no hit among the run''s '
+                        || 'scored pairs (nothing to calibrate on) or the predict day has no scored pair; score '
+                        || 'this run with another rule, e.g. --var operating_point_rule=top_k_share_smoothed'
+                    )
+            else predict_cut_top_k
+        end as predict_top_k
+
+    from carried
 
 ),
 
 chosen as (
 
     select
-        carried.*,
-        scan.predicted_pairs as eval_predicted_pairs,
-        scan.hits as eval_hits,
-        scan.true_pairs as eval_true_pairs,
-        scan.precision as eval_precision,
-        scan.recall as eval_recall,
-        scan.f1 as eval_f1
+        carried_top_k.*,
+        -- the eval day's result at the chosen setting: a scan's row, or the expected-F1 cut's
+        coalesce(scan.predicted_pairs, eval_cut.top_k) as eval_predicted_pairs,
+        coalesce(scan.hits, eval_cut.hits) as eval_hits,
+        coalesce(scan.true_pairs, eval_cut.true_pairs) as eval_true_pairs,
+        coalesce(scan.precision, eval_cut.hits / eval_cut.top_k) as eval_precision,
+        coalesce(scan.recall, eval_cut.hits / eval_cut.true_pairs) as eval_recall,
+        coalesce(scan.f1, eval_cut.f1) as eval_f1
 
-    from carried
-    inner join scan
+    from carried_top_k
+    left join scan
         on
             case
-                when carried.operating_point_rule = 'threshold' then scan.scan = 'threshold' and scan.is_best
-                when carried.operating_point_rule = 'top_k_share_smoothed'
+                when carried_top_k.operating_point_rule = 'threshold' then scan.scan = 'threshold' and scan.is_best
+                when carried_top_k.operating_point_rule = 'top_k_share_smoothed'
                     then scan.scan = 'top_k' and scan.is_best_smoothed
-                else scan.scan = 'top_k' and scan.is_best
+                when carried_top_k.operating_point_rule = 'top_k_share' then scan.scan = 'top_k' and scan.is_best
+                else false
             end
+    left join eval_cut
+        on carried_top_k.operating_point_rule = 'expected_f1'
 
 ),
 
