@@ -441,7 +441,8 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
                  if study.dbt_vars else "the project's own dbt vars (`dbt_vars: {}`)")
     built_with = ("" if study.variant is None else
                   f" Variant `{study.variant}`: every month's exports were built with {vars_text}"
-                  " (the base study's months, in folders of their own).")
+                  " (the generated months' raw files are shared with every study of the same generator seeds; the "
+                  "database, exports and runs are in folders of their own).")
     lines = [
         "# Results",
         "",
