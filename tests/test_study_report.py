@@ -249,10 +249,15 @@ def test_over_every_study_both_sides_are_chosen_on_the_eval_day(tmp_path: Path) 
     # the variant's GBDT is better on the eval day (so it is the reference) and its DCN v2 best of all
     _write(variant, _variant_scores(gbdt_eval=0.092, tzrec_eval=0.096, tzrec_f1s=[0.07, 0.10, 0.10]))
     _write(elsewhere, [_score(1, "screened", "tzrec_seed_mean", 0.5, 0.5)])  # one month only: no row
-    sources = [("base", base), ("variant", variant), ("base", base), ("one_month", elsewhere)]
+    # a study of other months (operating_point_selection): its 12-19 answers are other days, never pooled
+    other_months = tmp_path / "other_months"
+    _write(other_months, [{**record, "generator_seed": record["generator_seed"] + 100}
+                          for record in _three_seeds([0.5, 0.5, 0.5], [0.09, 0.09, 0.09])])
+    sources = [("base", base), ("variant", variant), ("base", base), ("one_month", elsewhere),
+               ("other_months", other_months)]
     pooled = report.pooled_summary(sources, [1, 2, 3])
     assert "stage2_deepfm_v3, mean of the model seeds [base]" in pooled
-    assert not any("screened" in label for label in pooled)
+    assert not any("screened" in label or "[other_months]" in label for label in pooled)
     assert sum("[base]" in label for label in pooled) == len(report.pooled_summary(sources[:1], [1, 2, 3]))
     best_label, best, gbdt_label, gbdt = report.judged_over_studies(pooled)
     assert best_label == "stage2_dcn_v2_v1, mean of the model seeds [variant]" and best["f1s"] == [0.07, 0.10, 0.10]
