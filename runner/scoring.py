@@ -84,6 +84,10 @@ class OperatingPoint:
         """What the rule submits on the predict day, in one phrase."""
         if self.operating_point_rule == "threshold":
             return f"threshold: p >= {self.threshold:g} (best threshold on the eval day)"
+        if self.operating_point_rule == "expected_f1":
+            return (f"expected_f1: each day's own expected-F1 cut, from probabilities calibrated on the eval day "
+                    f"(K = {self.eval_top_k_pairs:,} of {self.eval_scored_pairs:,} on the eval day; "
+                    f"{self.predict_top_k:,} of {self.predict_scored_pairs:,} on the predict day, from its scores)")
         return (f"{self.operating_point_rule}: the top {100 * self.top_k_share:.3g}% of scored pairs "
                 f"(K = {self.eval_top_k_pairs:,} "
                 f"of {self.eval_scored_pairs:,} on the eval day -> {self.predict_top_k:,} of "
@@ -93,6 +97,8 @@ class OperatingPoint:
         """A compact label for tables and the experiments log."""
         if self.operating_point_rule == "threshold":
             return f"threshold p>={self.threshold:g}"
+        if self.operating_point_rule == "expected_f1":
+            return f"expected_f1 (eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})"
         return (f"{self.operating_point_rule} {100 * self.top_k_share:.3g}% "
                 f"(eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})")
 
@@ -394,7 +400,7 @@ def format_report(report: ScoreReport) -> str:
         cap += f"; AUC {report.eval_auc:.4f} (exact, every scored pair)"
     lines += [eval_intro + f"; {cap}", line(cells[0]), line(["-" * w for w in widths])]
     lines += [line(row) for row in cells[1:1 + len(rows)]]
-    lines.append(f"  chosen on the eval day, carried by {point.describe()}")
+    lines.append(f"  chosen with the eval day's labels, carried by {point.describe()}")
     if board.has_answers:
         lines.append(f"predict day {board.label_date} (the generator's held-out answers: "
                      f"{board.true_pairs:,} true pairs)")

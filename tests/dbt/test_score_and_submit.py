@@ -220,12 +220,14 @@ def _expected_f1_cut(probs: np.ndarray, shift: float, true_per_hit: float) -> tu
     return int(np.argmax(expected)) + 1, calibrated
 
 
-def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[str, Path]) -> None:
+def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[str, Path],
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """`score --var operating_point_rule=expected_f1`: the logit shift matches the eval day's hits (found here by
     bisection), and each day's K is the argmax of the expected F1 recomputed in numpy from the predictions; the
     eval day's F1 is what that K really scores. The predict day's answers play no part."""
     assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
                  "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=expected_f1"]) == 0
+    assert "carried by expected_f1: each day's own expected-F1 cut" in capsys.readouterr().out
     truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
                                            "where label_date = date '2014-12-18'"))
     order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
