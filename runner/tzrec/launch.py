@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import subprocess
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -18,6 +20,12 @@ log = logging.getLogger("runner.tzrec")
 
 ENTRY_MODULE = "tzrec_runner_entry"
 SEED_ENV = "TZREC_RUNNER_SEED"
+# A step that prints nothing for this long is stopped as stalled: torch's DataLoader forks its workers
+# from a process that already runs threads, and a fork can deadlock (seen once, in the 2-process test:
+# rank 0's eval worker hung inside fork while rank 1 waited at a barrier). tzrec logs every few seconds
+# while it trains, evaluates or predicts, so 30 silent minutes means a hang, not slow work.
+STALL_ENV = "TZREC_STALL_SECONDS"
+DEFAULT_STALL_SECONDS = 1800.0
 # tzrec's own log lines look like "[2026-11-28 23:57:49,666][INFO] Saving checkpoint to ...".
 _TZREC_LINE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+\]\[(INFO|WARNING|ERROR)\] (?P<text>.*)$")
 _SHOWN = re.compile(
@@ -58,6 +66,30 @@ def _root_cause(lines: Sequence[str]) -> str | None:
     return None
 
 
+def stall_seconds_from_env() -> float | None:
+    """The stall limit: TZREC_STALL_SECONDS (0 turns it off), else DEFAULT_STALL_SECONDS."""
+    value = os.environ.get(STALL_ENV)
+    if value is None:
+        return DEFAULT_STALL_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError as error:
+        raise TzrecStepError(f"{STALL_ENV}={value!r} is not a number of seconds (0 turns the limit off)") from error
+    return seconds if seconds > 0 else None
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """SIGTERM torchrun, its ranks and their DataLoader workers (one process group), then SIGKILL what is left."""
+    for sig, grace in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+
+
 def run_step(
     step: str,
     python: Path,
@@ -68,8 +100,14 @@ def run_step(
     log_path: Path,
     cwd: Path,
     env: Mapping[str, str] | None = None,
+    stall_seconds: float | None = None,
 ) -> StepRun:
-    """Run `torchrun ... -m tzrec_runner_entry <module> <args>`; return its cost, raise TzrecStepError on failure."""
+    """Run `torchrun ... -m tzrec_runner_entry <module> <args>`; return its cost, raise TzrecStepError on failure
+    or when it prints nothing for stall_seconds (None: stall_seconds_from_env(); 0: no limit)."""
+    if stall_seconds is None:
+        stall_seconds = stall_seconds_from_env()
+    elif stall_seconds <= 0:
+        stall_seconds = None
     command = torchrun_command(python, module, args, nproc)
     full_env = child_env(env)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,14 +117,30 @@ def run_step(
     log.info("%s: running tzrec (%s process%s), log: %s", step, nproc, "es" if nproc > 1 else "", log_path)
     tail: deque[str] = deque(maxlen=400)
     started = time.monotonic()
+    last_output = [started]
+    stalled = threading.Event()
+    finished = threading.Event()
     with log_path.open("w", encoding="utf-8") as handle:
         handle.write(f"# cwd: {cwd}\n# env: {shown_env}\n# command: {' '.join(command)}\n\n")
         handle.flush()
+        # a group of its own, so that a stalled step can be stopped with every process under it
         process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
+                                   stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+                                   start_new_session=True)
         assert process.stdout is not None
+
+        def watch() -> None:
+            while not finished.wait(min(5.0, stall_seconds or 5.0)):
+                if stall_seconds is not None and time.monotonic() - last_output[0] > stall_seconds:
+                    stalled.set()
+                    _stop_group(process)
+                    return
+
+        watchdog = threading.Thread(target=watch, name=f"tzrec-{step}-watchdog", daemon=True)
+        watchdog.start()
         try:
             for line in process.stdout:
+                last_output[0] = time.monotonic()
                 handle.write(line)
                 line = line.rstrip("\n")
                 tail.append(line)
@@ -98,12 +152,16 @@ def run_step(
             returncode = os.waitstatus_to_exitcode(status)
             process.returncode = returncode
         except BaseException:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop_group(process)
             raise
+        finally:
+            finished.set()
+    if stalled.is_set():
+        raise TzrecStepError(
+            f"tzrec {step} stalled: it printed nothing for {stall_seconds:.0f} s, so the runner stopped it "
+            f"after {time.monotonic() - started:.0f} s. A known cause is a torch DataLoader worker that "
+            "deadlocks as it forks; run the same command again (finished steps are reused, this one starts "
+            f"afresh). {STALL_ENV} sets the limit in seconds (0 turns it off).\n  full log: {log_path}")
     seconds = time.monotonic() - started
     if returncode != 0:
         cause = _root_cause(list(tail))

@@ -7,13 +7,22 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from runner.cli import build_parser
 from runner.tzrec.interpreter import DEFAULT_TZREC_PYTHON, SHIMS_DIR, TzrecNotFoundError, child_env, find_tzrec_python
-from runner.tzrec.launch import TzrecStepError, _root_cause, run_step, torchrun_command
+from runner.tzrec.launch import (
+    DEFAULT_STALL_SECONDS,
+    STALL_ENV,
+    TzrecStepError,
+    _root_cause,
+    run_step,
+    stall_seconds_from_env,
+    torchrun_command,
+)
 from runner.tzrec.runfolder import RunFolder
 
 
@@ -114,3 +123,45 @@ def test_cli_reports_a_missing_interpreter(tmp_path: Path) -> None:
                             cwd=Path(__file__).resolve().parents[2], check=False)
     assert result.returncode == 1
     assert "make setup" in result.stderr and str(tmp_path / "missing") in result.stderr
+
+
+def test_a_silent_step_is_stopped_as_stalled_with_the_fix(tmp_path: Path) -> None:
+    """A step that prints one line and then hangs (with a child of its own, like a DataLoader worker) is stopped
+    after stall_seconds of silence, every process of its group with it, and the error says what to do."""
+    pid_file = tmp_path / "child.pid"
+    python = _fake_python(tmp_path / "python", (
+        'echo "[2026-01-01 00:00:00,000][INFO] Training Epoch 0: 5it [1.00it/s]"\n'
+        f"sleep 300 & echo $! > {pid_file}\n"
+        "wait\n"
+    ))
+    log_path = tmp_path / "logs" / "train.log"
+    started = time.monotonic()
+    with pytest.raises(TzrecStepError) as error:
+        run_step("train", python, "tzrec.train_eval", [], nproc=1, log_path=log_path, cwd=tmp_path / "run",
+                 stall_seconds=2)
+    assert time.monotonic() - started < 60
+    message = str(error.value)
+    assert "tzrec train stalled: it printed nothing for 2 s" in message
+    assert "run the same command again" in message and STALL_ENV in message and str(log_path) in message
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists() and \
+            "Z" not in Path(f"/proc/{child}/stat").read_text().split()[2]:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or Path(f"/proc/{child}/stat").read_text().split()[2] == "Z"
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, DEFAULT_STALL_SECONDS), ("90", 90.0), ("0", None)])
+def test_the_stall_limit_reads_its_env_var(monkeypatch: pytest.MonkeyPatch, value: str | None,
+                                           expected: float | None) -> None:
+    if value is None:
+        monkeypatch.delenv(STALL_ENV, raising=False)
+    else:
+        monkeypatch.setenv(STALL_ENV, value)
+    assert stall_seconds_from_env() == expected
+
+
+def test_a_bad_stall_limit_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STALL_ENV, "ten minutes")
+    with pytest.raises(TzrecStepError, match="not a number of seconds"):
+        stall_seconds_from_env()
