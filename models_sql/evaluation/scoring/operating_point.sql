@@ -13,8 +13,6 @@
     One row. The predict day contributes its count of scored pairs, and under expected_f1 its
     scores; never its labels. -#}
 
-
-
 with
 
 scan as (
