@@ -369,14 +369,13 @@ def _score_rule(workspace: Workspace, run_dir: Path, rule: str) -> tuple[dict[st
 
 def _complete(workspace: Workspace, run_dir: Path) -> float | None:
     """Score the run under the default rule again; keep its submission and return its exact eval-day AUC."""
-    from runner.scoring import build_scoring_models, connect, read_eval_auc
+    from runner.scoring import build_scoring_models
     from runner.submission import write_submission
 
     with workspace.active():
         build_scoring_models(run_dir, extra_vars={"operating_point_rule": RULES[0]})
-        write_submission(run_dir / SUBMISSION_FILE, workspace.database)
-        with connect(workspace.database) as connection:
-            return read_eval_auc(connection)
+    write_submission(run_dir / SUBMISSION_FILE, workspace.database)
+    return _read_eval_auc(workspace)
 
 
 def _read_eval_auc(workspace: Workspace) -> float | None:

@@ -364,15 +364,21 @@ def _scored_run(tmp_path: Path, record: dict) -> Path:
     return run_dir
 
 
+def _fake_scoring(monkeypatch: pytest.MonkeyPatch, rules: tuple[str, ...]) -> list[str]:
+    """study.RULES set to `rules`, and every scoring build recorded (in order) instead of run."""
+    built: list[str] = []
+    monkeypatch.setattr(study_module, "RULES", rules)
+    monkeypatch.setattr(study_module, "_score_rule",
+                        lambda workspace, run, rule: (built.append(rule), ({"predict_f1": 0.2}, None))[1])
+    return built
+
+
 def test_a_score_file_gains_a_rule_added_since_and_keeps_the_rest(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     old = {"generator_seed": 1, "top_k_share_smoothed": {"predict_f1": 0.1}, "top_k_share": {"predict_f1": 0.11},
            "eval_auc": 0.87}
     run_dir = _scored_run(tmp_path, old)
-    built: list[str] = []
-    monkeypatch.setattr(study_module, "RULES", ("top_k_share_smoothed", "top_k_share", "expected_f1"))
-    monkeypatch.setattr(study_module, "_score_rule",
-                        lambda workspace, run, rule: (built.append(rule), ({"predict_f1": 0.2}, None))[1])
+    built = _fake_scoring(monkeypatch, ("top_k_share_smoothed", "top_k_share", "expected_f1"))
     monkeypatch.setattr(study_module, "_complete", lambda workspace, run: (built.append("default again"), 0.87)[1])
     record = study_module.score(study_module.Workspace(1), run_dir, {"model": "m", "kind": "tzrec"})
     # the new rule only, then the default again, so that the database and the kept submission stay the default's
@@ -386,10 +392,7 @@ def test_a_new_default_rule_is_scored_last_and_its_submission_kept(tmp_path: Pat
     old = {"generator_seed": 1, "top_k_share_smoothed": {"predict_f1": 0.1}, "top_k_share": {"predict_f1": 0.11},
            "eval_auc": 0.87}
     run_dir = _scored_run(tmp_path, old)
-    built: list[str] = []
-    monkeypatch.setattr(study_module, "RULES", ("expected_f1", "top_k_share_smoothed", "top_k_share", "other"))
-    monkeypatch.setattr(study_module, "_score_rule",
-                        lambda workspace, run, rule: (built.append(rule), ({"predict_f1": 0.2}, None))[1])
+    built = _fake_scoring(monkeypatch, ("expected_f1", "top_k_share_smoothed", "top_k_share", "other"))
     monkeypatch.setattr(study_module, "_complete", lambda workspace, run: pytest.fail("no extra scoring"))
     monkeypatch.setattr("runner.submission.write_submission", lambda path, database: built.append("submission"))
     study_module.score(study_module.Workspace(1), run_dir, {"model": "m", "kind": "tzrec"})

@@ -94,3 +94,14 @@
     {%- endif -%}
     {{ return(rule) }}
 {%- endmacro %}
+
+{#- The logit of a probability column, clipped to [1e-9, 1 - 1e-9] so that a probability of exactly 0
+    or 1 keeps a finite logit (expected_f1_calibration and expected_f1_cut shift scores in logit space). -#}
+{% macro tianchi_logit(prob) -%}
+    ln(least(greatest({{ prob }}, 1e-9), 1 - 1e-9) / (1 - least(greatest({{ prob }}, 1e-9), 1 - 1e-9)))
+{%- endmacro %}
+
+{#- The logistic function, the inverse of tianchi_logit. -#}
+{% macro tianchi_sigmoid(x) -%}
+    1 / (1 + exp(-({{ x }})))
+{%- endmacro %}

@@ -129,15 +129,15 @@ def run_step(
                                    start_new_session=True)
         assert process.stdout is not None
 
-        def watch() -> None:
-            while not finished.wait(min(5.0, stall_seconds or 5.0)):
-                if stall_seconds is not None and time.monotonic() - last_output[0] > stall_seconds:
+        def watch(limit: float) -> None:
+            while not finished.wait(min(5.0, limit)):
+                if time.monotonic() - last_output[0] > limit:
                     stalled.set()
                     _stop_group(process)
                     return
 
-        watchdog = threading.Thread(target=watch, name=f"tzrec-{step}-watchdog", daemon=True)
-        watchdog.start()
+        if stall_seconds is not None:
+            threading.Thread(target=watch, args=(stall_seconds,), name=f"tzrec-{step}-watchdog", daemon=True).start()
         try:
             for line in process.stdout:
                 last_output[0] = time.monotonic()

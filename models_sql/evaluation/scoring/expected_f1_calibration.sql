@@ -30,9 +30,7 @@ eval_logits as (
     select
         eval_pairs.user_id,
         eval_pairs.item_id,
-        -- clipped so that a probability of exactly 0 or 1 keeps a finite logit
-        ln(least(greatest(eval_pairs.prob, 1e-9), 1 - 1e-9) / (1 - least(greatest(eval_pairs.prob, 1e-9), 1 - 1e-9)))
-            as logit,
+        {{ tianchi_logit('eval_pairs.prob') }} as logit,
         truth.user_id is not null as is_hit
 
     from eval_pairs
@@ -62,7 +60,9 @@ coarse_fit as (
 
     select
         coarse_grid.shift,
-        abs(sum(1 / (1 + exp(-(eval_logits.logit + coarse_grid.shift)))) - any_value(counts.eval_scored_hits)) as gap
+        abs(
+            sum({{ tianchi_sigmoid('eval_logits.logit + coarse_grid.shift') }}) - any_value(counts.eval_scored_hits)
+        ) as gap
 
     from coarse_grid
     cross join eval_logits
@@ -92,7 +92,7 @@ fine_fit as (
 
     select
         fine_grid.shift,
-        sum(1 / (1 + exp(-(eval_logits.logit + fine_grid.shift)))) as expected_hits
+        sum({{ tianchi_sigmoid('eval_logits.logit + fine_grid.shift') }}) as expected_hits
 
     from fine_grid
     cross join eval_logits

@@ -34,10 +34,7 @@ calibrated as (
     select
         pairs.dataset,
         pairs.score_rank,
-        1 / (1 + exp(-(
-            ln(least(greatest(pairs.prob, 1e-9), 1 - 1e-9) / (1 - least(greatest(pairs.prob, 1e-9), 1 - 1e-9)))
-            + calibration.logit_shift
-        ))) as calibrated_prob,
+        {{ tianchi_sigmoid(tianchi_logit('pairs.prob') ~ ' + calibration.logit_shift') }} as calibrated_prob,
         -- the predict day's labels are never joined: its hits stay unknown here
         pairs.dataset = 'eval' and truth.user_id is not null as is_hit
 
