@@ -30,6 +30,8 @@ RULE_TEXT = {
     "top_k_share": "the raw argmax K of the eval day, carried as a share of the day's scored pairs",
     "expected_f1": "each day's K that maximises the F1 the model expects from its own probabilities, calibrated "
                    "on the eval day's labels (a logit shift and the true pairs per scored hit)",
+    "expected_f1_platt": "as expected_f1, with the probabilities calibrated by a Platt fit on the eval day's labels "
+                         "(a slope and an intercept on the logit, by maximum likelihood) instead of a shift alone",
 }
 
 

@@ -30,6 +30,8 @@ log = logging.getLogger("runner.scoring")
 
 PREDICTION_SETS = ("eval", "predict")
 SCORING_SELECTOR = "tag:scoring"
+# the rules whose predict-day K is that day's own expected-F1 cut (models_sql/evaluation/scoring/expected_f1_cut.sql)
+EXPECTED_F1_RULES = ("expected_f1", "expected_f1_platt")
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,19 @@ class OperatingPoint:
     eval_f1: float
     max_pairs_per_user: int | None
     predictions_dir: str
+    calibration_slope: float | None = None  # the expected-F1 rules' eval-day calibration (null under the others)
+    calibration_intercept: float | None = None
 
     def describe(self) -> str:
         """What the rule submits on the predict day, in one phrase."""
         if self.operating_point_rule == "threshold":
             return f"threshold: p >= {self.threshold:g} (best threshold on the eval day)"
-        if self.operating_point_rule == "expected_f1":
-            return (f"expected_f1: each day's own expected-F1 cut, from probabilities calibrated on the eval day "
+        if self.operating_point_rule in EXPECTED_F1_RULES:
+            calibration = (f"a Platt fit, sigmoid({self.calibration_slope:g} * logit {self.calibration_intercept:+g})"
+                           if self.operating_point_rule == "expected_f1_platt"
+                           else f"a logit shift of {self.calibration_intercept:+g}")
+            return (f"{self.operating_point_rule}: each day's own expected-F1 cut, from probabilities calibrated "
+                    f"on the eval day by {calibration} "
                     f"(K = {self.eval_top_k_pairs:,} of {self.eval_scored_pairs:,} on the eval day; "
                     f"{self.predict_top_k:,} of {self.predict_scored_pairs:,} on the predict day, from its scores)")
         return (f"{self.operating_point_rule}: the top {100 * self.top_k_share:.3g}% of scored pairs "
@@ -97,8 +105,8 @@ class OperatingPoint:
         """A compact label for tables and the experiments log."""
         if self.operating_point_rule == "threshold":
             return f"threshold p>={self.threshold:g}"
-        if self.operating_point_rule == "expected_f1":
-            return f"expected_f1 (eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})"
+        if self.operating_point_rule in EXPECTED_F1_RULES:
+            return f"{self.operating_point_rule} (eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})"
         return (f"{self.operating_point_rule} {100 * self.top_k_share:.3g}% "
                 f"(eval K={self.eval_top_k_pairs}, predict K={self.predict_top_k})")
 

@@ -20,8 +20,8 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
-Every run is scored once per operating-point rule (RULES: top_k_share_smoothed, top_k_share and
-expected_f1, all chosen on the eval day only) through the dbt scoring models and
+Every run is scored once per operating-point rule (RULES: top_k_share_smoothed, top_k_share,
+expected_f1 and expected_f1_platt, all chosen on the eval day only) through the dbt scoring models and
 summarised in <run>/study_score.json, which `python -m runner report` reads; its row (first rule) is
 appended to docs/experiments.csv. A score file that lacks a rule added since gains it, and nothing else
 changes.
@@ -65,7 +65,7 @@ SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
 # The rules every run is scored under (dbt var operating_point_rule): the default first, then the others.
-RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1")
+RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1", "expected_f1_platt")
 # The exports every run needs; a month's build is also checked for the training exports its tzrec configs
 # name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
 # study that reads it.

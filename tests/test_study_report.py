@@ -349,7 +349,10 @@ def test_the_rules_table_has_every_rule_and_a_dash_where_a_run_predates_one() ->
     assert all(f"12-19 F1 mean, {rule}" in lines[0] for rule in report.RULES)
     gbdt = next(line for line in lines if line.startswith("| gbdt_v1"))
     deepfm = next(line for line in lines if line.startswith("| stage2_deepfm_v3"))
-    assert gbdt.endswith("| 0.2000 |") and deepfm.endswith("| – |")
+    column = [cell.strip() for cell in lines[0].split("|")].index("12-19 F1 mean, expected_f1")
+    assert [cell.strip() for cell in gbdt.split("|")][column] == "0.2000"
+    assert [cell.strip() for cell in deepfm.split("|")][column] == "–"
+    assert [cell.strip() for cell in gbdt.split("|")][column + 1] == "–", "expected_f1_platt: scored by no run"
 
 
 def _scored_run(tmp_path: Path, record: dict) -> Path:
@@ -397,3 +400,15 @@ def test_a_new_default_rule_is_scored_last_and_its_submission_kept(tmp_path: Pat
     monkeypatch.setattr("runner.submission.write_submission", lambda path, database: built.append("submission"))
     study_module.score(study_module.Workspace(1), run_dir, {"model": "m", "kind": "tzrec"})
     assert built == ["other", "expected_f1", "submission"]
+
+
+def test_every_rule_a_study_scores_is_described_and_named_in_the_help() -> None:
+    """A rule added to study.RULES gets its line in the page's header and in `study --help`, and dbt knows it."""
+    from runner.cli import build_parser
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    help_text = " ".join(subparsers.choices["study"].format_help().split())
+    macro = (Path(__file__).resolve().parents[1] / "dbt_project" / "macros" / "predictions.sql").read_text()
+    for rule in study_module.RULES:
+        assert report.RULE_TEXT.get(rule), rule
+        assert rule in help_text and f"'{rule}'" in macro, rule

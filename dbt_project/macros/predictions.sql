@@ -85,7 +85,7 @@
 
 {#- var operating_point_rule, checked. -#}
 {% macro operating_point_rule() -%}
-    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1'] -%}
+    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1', 'expected_f1_platt'] -%}
     {%- set rule = var('operating_point_rule') -%}
     {%- if rule not in rules -%}
         {{ exceptions.raise_compiler_error(
@@ -96,7 +96,7 @@
 {%- endmacro %}
 
 {#- The logit of a probability column, clipped to [1e-9, 1 - 1e-9] so that a probability of exactly 0
-    or 1 keeps a finite logit (expected_f1_calibration and expected_f1_cut shift scores in logit space). -#}
+    or 1 keeps a finite logit (expected_f1_calibration and expected_f1_cut calibrate scores in logit space). -#}
 {% macro tianchi_logit(prob) -%}
     ln(least(greatest({{ prob }}, 1e-9), 1 - 1e-9) / (1 - least(greatest({{ prob }}, 1e-9), 1 - 1e-9)))
 {%- endmacro %}

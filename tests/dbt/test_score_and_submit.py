@@ -212,9 +212,11 @@ def test_score_vars_are_read_as_yaml() -> None:
     assert "operating_point_rule" in scoring_var_names() and "score_smoothing_ratio" in scoring_var_names()
 
 
-def _expected_f1_cut(probs: np.ndarray, shift: float, true_per_hit: float) -> tuple[int, np.ndarray]:
-    """The K that maximises 2 * S(K) / (K + N) over probabilities already in rank order, and the calibrated ones."""
-    logits = np.log(probs / (1 - probs)) + shift
+def _expected_f1_cut(probs: np.ndarray, shift: float, true_per_hit: float,
+                     slope: float = 1.0) -> tuple[int, np.ndarray]:
+    """The K that maximises 2 * S(K) / (K + N) over probabilities already in rank order, calibrated as
+    sigmoid(slope * logit + shift), and the calibrated ones."""
+    logits = slope * np.log(probs / (1 - probs)) + shift
     calibrated = 1 / (1 + np.exp(-logits))
     expected = 2 * np.cumsum(calibrated) / (np.arange(1, len(calibrated) + 1) + calibrated.sum() * true_per_hit)
     return int(np.argmax(expected)) + 1, calibrated
@@ -251,6 +253,47 @@ def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[
     assert (rule, eval_top_k, predict_top_k) == ("expected_f1", eval_k, predict_k)
     assert eval_f1 == pytest.approx(2 * is_hit[:eval_k].sum() / (eval_k + len(truth)))
     assert _query(scored["database"], "select count(*) from submission")[0][0] <= predict_k
+    # back to the project's rule for the tests that follow
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"])]) == 0
+
+
+def test_the_platt_rule_fits_the_eval_day_by_maximum_likelihood(scored: dict[str, Path],
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`--var operating_point_rule=expected_f1_platt`: the slope and intercept are the eval day's logistic fit of
+    its labels on the logit (found here by scipy's BFGS on the log-likelihood, not by Newton's method), and each
+    day's K is the expected-F1 argmax recomputed in numpy under that calibration."""
+    from scipy.optimize import minimize
+
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=expected_f1_platt"]) == 0
+    printed = capsys.readouterr().out
+    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
+                                           "where label_date = date '2014-12-18'"))
+    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
+    eval_pairs = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas().sort_values(**order)
+    predict_pairs = pq.read_table(scored["run"] / "predictions" / "predict").to_pandas().sort_values(**order)
+    is_hit = np.array([(u, i) in truth for u, i in zip(eval_pairs.user_id, eval_pairs.item_id, strict=True)])
+    eval_probs = eval_pairs.probs.to_numpy().astype(np.float64)
+    logits = np.log(eval_probs / (1 - eval_probs))
+
+    def negative_log_likelihood(params: np.ndarray) -> float:
+        z = params[0] * logits + params[1]
+        return float(np.sum(np.logaddexp(0, z)) - np.sum(z[is_hit]))
+
+    fitted = minimize(negative_log_likelihood, x0=np.array([1.0, 0.0]), method="BFGS").x
+    (slope, intercept, shift, true_per_hit), = _query(
+        scored["database"],
+        "select slope, intercept, logit_shift, true_pairs_per_scored_hit from expected_f1_calibration")
+    assert (slope, intercept) == (pytest.approx(fitted[0], abs=2e-3), pytest.approx(fitted[1], abs=2e-3))
+    assert abs(slope - 1) > 0.01, "the fake scores are not calibrated: the fit must move the slope off 1"
+    assert intercept != shift
+    assert f"calibrated on the eval day by a Platt fit, sigmoid({slope:g} * logit {intercept:+g})" in printed
+    eval_k, _ = _expected_f1_cut(eval_probs, intercept, true_per_hit, slope)
+    predict_k, _ = _expected_f1_cut(predict_pairs.probs.to_numpy().astype(np.float64), intercept, true_per_hit, slope)
+    (rule, eval_top_k, predict_top_k), = _query(
+        scored["database"], "select operating_point_rule, eval_top_k, predict_top_k from operating_point")
+    assert (rule, eval_top_k, predict_top_k) == ("expected_f1_platt", eval_k, predict_k)
     # back to the project's rule for the tests that follow
     assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
                  "--experiments", str(scored["experiments"])]) == 0

@@ -8,7 +8,22 @@
                    passes (steps of 0.1 over [-10, 10], then 0.001 around the best).
       true_pairs_per_scored_hit  the eval day's true pairs over its hits among the scored pairs:
                    every purchase outside the candidates counts in F1's denominator too.
-    One row; null shift and ratio when the eval day has no hit among the scored pairs. -#}
+      platt_slope, platt_intercept  for operating_point_rule expected_f1_platt: Platt scaling,
+                   sigmoid(slope * logit + intercept), the logistic regression of the eval day's
+                   labels on the logit fitted by maximum likelihood (Newton's method, from slope 1
+                   and the shift above). The shift only moves every probability by the same
+                   factor in odds; a slope also corrects a model whose scores are too flat or too
+                   steep, which a shift cannot (the tail of DCN v2's shifted probabilities kept
+                   expecting hits that did not come: docs/RESULTS_NOTES.md). At the optimum the
+                   expected hits equal the observed ones too (the intercept's score equation).
+    slope and intercept are the pair the active rule applies (1 and the shift under expected_f1).
+    One row; null calibration and ratio when the eval day has no hit among the scored pairs. -#}
+
+{#- Newton steps of the Platt fit: the log-likelihood is concave and the start (slope 1, the
+    moment-matching shift) is close, so a handful converges; the data test on
+    platt_expected_hits checks it did. -#}
+{%- set platt_newton_steps = 8 -%}
+{%- set applies_platt = operating_point_rule() == 'expected_f1_platt' -%}
 
 with
 
@@ -113,11 +128,99 @@ fine_best as (
 
 ),
 
+platt_step_0 as (
+
+    select
+        cast(1.0 as double) as slope,
+        fine_best.shift as intercept
+
+    from fine_best
+
+),
+{% for step in range(1, platt_newton_steps + 1) %}
+    platt_fit_{{ step }} as (
+
+        select
+            eval_logits.logit,
+            cast(eval_logits.is_hit as double) as hit,
+            {{ tianchi_sigmoid('previous.slope * eval_logits.logit + previous.intercept') }} as prob
+
+        from eval_logits
+        cross join platt_step_{{ step - 1 }} as previous
+
+    ),
+
+    platt_moments_{{ step }} as (
+
+        -- the log-likelihood's gradient g (sums of (hit - prob) * (logit, 1)) and its negated
+        -- Hessian H (sums of prob (1 - prob) * (logit^2, logit, 1)) at the previous step, and H's determinant
+        select
+            sum((hit - prob) * logit) as residual_logit,
+            sum(hit - prob) as residual_sum,
+            sum(prob * (1 - prob) * logit * logit) as curvature_logit2,
+            sum(prob * (1 - prob) * logit) as curvature_logit,
+            sum(prob * (1 - prob)) as curvature_sum,
+            sum(prob * (1 - prob) * logit * logit) * sum(prob * (1 - prob)) - sum(prob * (1 - prob) * logit) ^ 2
+                as determinant
+
+        from platt_fit_{{ step }}
+
+    ),
+
+    platt_step_{{ step }} as (
+
+        -- one Newton step: (slope, intercept) += H^-1 g
+        select
+            case
+                when moments.determinant > 1e-12
+                    then
+                        previous.slope
+                        + (moments.curvature_sum * moments.residual_logit - moments.curvature_logit * moments.residual_sum)
+                        / moments.determinant
+                else previous.slope
+            end as slope,
+            case
+                when moments.determinant > 1e-12
+                    then
+                        previous.intercept
+                        + (moments.curvature_logit2 * moments.residual_sum - moments.curvature_logit * moments.residual_logit)
+                        / moments.determinant
+                else previous.intercept
+            end as intercept
+
+        from platt_step_{{ step - 1 }} as previous
+        cross join platt_moments_{{ step }} as moments
+
+    ),
+{% endfor %}
+platt as (
+
+    select
+        platt_step_{{ platt_newton_steps }}.slope,
+        platt_step_{{ platt_newton_steps }}.intercept,
+        sum({{ tianchi_sigmoid('platt_step_' ~ platt_newton_steps ~ '.slope * eval_logits.logit + platt_step_' ~ platt_newton_steps ~ '.intercept') }})
+            as expected_hits
+
+    from platt_step_{{ platt_newton_steps }}
+    cross join eval_logits
+    group by platt_step_{{ platt_newton_steps }}.slope, platt_step_{{ platt_newton_steps }}.intercept
+
+),
+
 final as (
 
     select
         case when counts.eval_scored_hits > 0 then round(fine_best.shift, 3) end as logit_shift,
         case when counts.eval_scored_hits > 0 then fine_best.expected_hits end as eval_expected_hits,
+        case when counts.eval_scored_hits > 0 then round(platt.slope, 4) end as platt_slope,
+        case when counts.eval_scored_hits > 0 then round(platt.intercept, 4) end as platt_intercept,
+        case when counts.eval_scored_hits > 0 then platt.expected_hits end as platt_expected_hits,
+        -- the pair the active rule applies in expected_f1_cut
+        case when counts.eval_scored_hits > 0 then {{ 'round(platt.slope, 4)' if applies_platt else '1.0' }} end as slope,
+        case
+            when counts.eval_scored_hits > 0
+                then {{ 'round(platt.intercept, 4)' if applies_platt else 'round(fine_best.shift, 3)' }}
+        end as intercept,
         counts.eval_scored_hits,
         counts.eval_true_pairs,
         case when counts.eval_scored_hits > 0 then counts.eval_true_pairs / counts.eval_scored_hits end
@@ -125,6 +228,7 @@ final as (
 
     from counts
     left join fine_best on true
+    left join platt on true
 
 )
 

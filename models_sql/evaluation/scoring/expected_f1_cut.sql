@@ -1,12 +1,14 @@
-{#- The expected-F1 cut of each day, for operating_point_rule expected_f1: the number of top
-    pairs K that maximises the F1 the model itself expects, 2 * S(K) / (K + N), where S(K) is the
-    sum of the calibrated probabilities of the day's K best pairs (the hits it expects) and N the
-    true pairs it expects on the day (its calibrated probabilities summed over every scored pair,
-    times the eval day's true pairs per scored hit). The probabilities are the model's, shifted
-    in logit by expected_f1_calibration (learnt on the eval day). So the predict day's K follows
-    how much purchase the model sees on that day, not only how many candidates there are; its
-    labels are never read. The eval day's row also carries the hits and F1 its K really scores.
-    One row per day (eval, predict); ties go to the fewer pairs. -#}
+{#- The expected-F1 cut of each day, for operating_point_rule expected_f1 and expected_f1_platt:
+    the number of top pairs K that maximises the F1 the model itself expects, 2 * S(K) / (K + N),
+    where S(K) is the sum of the calibrated probabilities of the day's K best pairs (the hits it
+    expects) and N the true pairs it expects on the day (its calibrated probabilities summed over
+    every scored pair, times the eval day's true pairs per scored hit). The probabilities are the
+    model's, calibrated by expected_f1_calibration (learnt on the eval day): sigmoid(slope * logit
+    + intercept), with slope 1 and the moment-matching shift under expected_f1 and the Platt fit
+    under expected_f1_platt. So the predict day's K follows how much purchase the model sees on
+    that day, not only how many candidates there are; its labels are never read. The eval day's
+    row also carries the hits and F1 its K really scores. One row per day (eval, predict); ties go
+    to the fewer pairs. -#}
 
 with
 
@@ -34,7 +36,8 @@ calibrated as (
     select
         pairs.dataset,
         pairs.score_rank,
-        {{ tianchi_sigmoid(tianchi_logit('pairs.prob') ~ ' + calibration.logit_shift') }} as calibrated_prob,
+        {{ tianchi_sigmoid('calibration.slope * ' ~ tianchi_logit('pairs.prob') ~ ' + calibration.intercept') }}
+            as calibrated_prob,
         -- the predict day's labels are never joined: its hits stay unknown here
         pairs.dataset = 'eval' and truth.user_id is not null as is_hit
 
@@ -95,7 +98,9 @@ final as (
         best.expected_f1,
         case when best.dataset = 'eval' then best.hits end as hits,
         case when best.dataset = 'eval' then calibration.eval_true_pairs end as true_pairs,
-        case when best.dataset = 'eval' then 2.0 * best.hits / (best.top_k + calibration.eval_true_pairs) end as f1
+        case when best.dataset = 'eval' then 2.0 * best.hits / (best.top_k + calibration.eval_true_pairs) end as f1,
+        calibration.slope as calibration_slope,
+        calibration.intercept as calibration_intercept
 
     from best
     cross join calibration

@@ -9,9 +9,13 @@
                    (f1_scan.is_best_smoothed) instead of the best raw F1;
       expected_f1  the K that maximises the F1 the model expects on each day (expected_f1_cut),
                    from its probabilities calibrated on the eval day (expected_f1_calibration):
-                   the eval day gives the calibration, the predict day its own scores.
-    One row. The predict day contributes its count of scored pairs, and under expected_f1 its
-    scores; never its labels. -#}
+                   the eval day gives the calibration, the predict day its own scores;
+      expected_f1_platt  the same with a Platt calibration (a slope and an intercept fitted on
+                   the eval day's labels) instead of a shift alone.
+    One row. The predict day contributes its count of scored pairs, and under the expected-F1
+    rules its scores; never its labels. -#}
+
+{%- set takes_expected_f1_cut = operating_point_rule() in ['expected_f1', 'expected_f1_platt'] -%}
 
 with
 
@@ -75,6 +79,7 @@ carried as (
 
     select
         {{ tianchi_string_literal(operating_point_rule()) }} as operating_point_rule,
+        {{ 'true' if takes_expected_f1_cut else 'false' }} as takes_expected_f1_cut,
         best_threshold.threshold,
         best_threshold.f1 as eval_f1_at_threshold,
         best_top_k.scored_pairs as eval_scored_pairs,
@@ -85,6 +90,8 @@ carried as (
         best_top_k.share_of_scored_pairs as scan_top_k_share,
         eval_cut.top_k as eval_cut_top_k,
         eval_cut.f1 as eval_cut_f1,
+        eval_cut.calibration_slope,
+        eval_cut.calibration_intercept,
         predict_cut.top_k as predict_cut_top_k
 
     from best_threshold
@@ -99,28 +106,31 @@ carried_top_k as (
 
     select
         operating_point_rule,
+        takes_expected_f1_cut,
         threshold,
         eval_f1_at_threshold,
         eval_scored_pairs,
         predict_scored_pairs,
-        case when operating_point_rule = 'expected_f1' then eval_cut_top_k else scan_top_k end as eval_top_k,
-        case when operating_point_rule = 'expected_f1' then eval_cut_top_k else scan_top_k_pairs end as eval_top_k_pairs,
-        case when operating_point_rule = 'expected_f1' then eval_cut_f1 else scan_f1_at_top_k end as eval_f1_at_top_k,
+        case when takes_expected_f1_cut then eval_cut_top_k else scan_top_k end as eval_top_k,
+        case when takes_expected_f1_cut then eval_cut_top_k else scan_top_k_pairs end as eval_top_k_pairs,
+        case when takes_expected_f1_cut then eval_cut_f1 else scan_f1_at_top_k end as eval_f1_at_top_k,
         case
-            when operating_point_rule = 'expected_f1' then eval_cut_top_k / eval_scored_pairs
+            when takes_expected_f1_cut then eval_cut_top_k / eval_scored_pairs
             else scan_top_k_share
         end as top_k_share,
         case
-            when operating_point_rule != 'expected_f1'
+            when not takes_expected_f1_cut
                 then greatest(1, cast(round(scan_top_k_share * predict_scored_pairs) as bigint))
             when predict_cut_top_k is null
                 then error(
-                        'operating_point_rule expected_f1 found no cut: the eval day has no hit among the run''s '
-                        || 'scored pairs (nothing to calibrate on) or the predict day has no scored pair; score '
+                        'operating_point_rule ' || operating_point_rule || ' found no cut: the eval day has no hit '
+                        || 'among the run''s scored pairs (nothing to calibrate on) or the predict day has no scored pair; score '
                         || 'this run with another rule, e.g. --var operating_point_rule=top_k_share_smoothed'
                     )
             else predict_cut_top_k
-        end as predict_top_k
+        end as predict_top_k,
+        case when takes_expected_f1_cut then calibration_slope end as calibration_slope,
+        case when takes_expected_f1_cut then calibration_intercept end as calibration_intercept
 
     from carried
 
@@ -149,7 +159,7 @@ chosen as (
                 else false
             end
     left join eval_cut
-        on carried_top_k.operating_point_rule = 'expected_f1'
+        on carried_top_k.takes_expected_f1_cut
 
 ),
 
@@ -172,6 +182,8 @@ final as (
         eval_precision,
         eval_recall,
         eval_f1,
+        calibration_slope,
+        calibration_intercept,
         {{ var('score_max_pairs_per_user') if var('score_max_pairs_per_user') is not none else 'cast(null as bigint)' }}
             as max_pairs_per_user,
         {{ tianchi_string_literal(var('predictions_dir')) }} as predictions_dir
