@@ -222,6 +222,18 @@ def _expected_f1_cut(probs: np.ndarray, shift: float, true_per_hit: float,
     return int(np.argmax(expected)) + 1, calibrated
 
 
+def _ranked_predictions(scored: dict[str, Path]) -> tuple[set, np.ndarray, np.ndarray, np.ndarray]:
+    """The eval day's true pairs, and in rank order its hits, its probabilities and the predict day's."""
+    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
+                                           "where label_date = date '2014-12-18'"))
+    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
+    eval_pairs = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas().sort_values(**order)
+    predict_pairs = pq.read_table(scored["run"] / "predictions" / "predict").to_pandas().sort_values(**order)
+    is_hit = np.array([(u, i) in truth for u, i in zip(eval_pairs.user_id, eval_pairs.item_id, strict=True)])
+    return (truth, is_hit, eval_pairs.probs.to_numpy().astype(np.float64),
+            predict_pairs.probs.to_numpy().astype(np.float64))
+
+
 def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[str, Path],
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """`score --var operating_point_rule=expected_f1`: the logit shift matches the eval day's hits (found here by
@@ -230,13 +242,7 @@ def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[
     assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
                  "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=expected_f1"]) == 0
     assert "carried by expected_f1: each day's own expected-F1 cut" in capsys.readouterr().out
-    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
-                                           "where label_date = date '2014-12-18'"))
-    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
-    eval_pairs = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas().sort_values(**order)
-    predict_pairs = pq.read_table(scored["run"] / "predictions" / "predict").to_pandas().sort_values(**order)
-    is_hit = np.array([(u, i) in truth for u, i in zip(eval_pairs.user_id, eval_pairs.item_id, strict=True)])
-    eval_probs = eval_pairs.probs.to_numpy().astype(np.float64)
+    truth, is_hit, eval_probs, predict_probs = _ranked_predictions(scored)
     low, high = -10.0, 10.0
     for _ in range(60):  # expected hits grow with the shift
         middle = (low + high) / 2
@@ -247,7 +253,7 @@ def test_the_expected_f1_rule_cuts_where_a_recomputation_here_does(scored: dict[
     assert shift == pytest.approx(low, abs=2e-3) and shift != 0
     assert true_per_hit == pytest.approx(len(truth) / is_hit.sum())
     eval_k, _ = _expected_f1_cut(eval_probs, shift, true_per_hit)
-    predict_k, _ = _expected_f1_cut(predict_pairs.probs.to_numpy().astype(np.float64), shift, true_per_hit)
+    predict_k, _ = _expected_f1_cut(predict_probs, shift, true_per_hit)
     (rule, eval_top_k, predict_top_k, eval_f1), = _query(
         scored["database"], "select operating_point_rule, eval_top_k, predict_top_k, eval_f1 from operating_point")
     assert (rule, eval_top_k, predict_top_k) == ("expected_f1", eval_k, predict_k)
@@ -268,13 +274,7 @@ def test_the_platt_rule_fits_the_eval_day_by_maximum_likelihood(scored: dict[str
     assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
                  "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=expected_f1_platt"]) == 0
     printed = capsys.readouterr().out
-    truth = set(_query(scored["database"], "select user_id, item_id from int_pair_labels "
-                                           "where label_date = date '2014-12-18'"))
-    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
-    eval_pairs = pq.read_table(scored["run"] / "predictions" / "eval").to_pandas().sort_values(**order)
-    predict_pairs = pq.read_table(scored["run"] / "predictions" / "predict").to_pandas().sort_values(**order)
-    is_hit = np.array([(u, i) in truth for u, i in zip(eval_pairs.user_id, eval_pairs.item_id, strict=True)])
-    eval_probs = eval_pairs.probs.to_numpy().astype(np.float64)
+    truth, is_hit, eval_probs, predict_probs = _ranked_predictions(scored)
     logits = np.log(eval_probs / (1 - eval_probs))
 
     def negative_log_likelihood(params: np.ndarray) -> float:
@@ -290,7 +290,7 @@ def test_the_platt_rule_fits_the_eval_day_by_maximum_likelihood(scored: dict[str
     assert intercept != shift
     assert f"calibrated on the eval day by a Platt fit, sigmoid({slope:g} * logit {intercept:+g})" in printed
     eval_k, _ = _expected_f1_cut(eval_probs, intercept, true_per_hit, slope)
-    predict_k, _ = _expected_f1_cut(predict_pairs.probs.to_numpy().astype(np.float64), intercept, true_per_hit, slope)
+    predict_k, _ = _expected_f1_cut(predict_probs, intercept, true_per_hit, slope)
     (rule, eval_top_k, predict_top_k), = _query(
         scored["database"], "select operating_point_rule, eval_top_k, predict_top_k from operating_point")
     assert (rule, eval_top_k, predict_top_k) == ("expected_f1_platt", eval_k, predict_k)

@@ -169,24 +169,16 @@ platt_step_0 as (
 
     platt_step_{{ step }} as (
 
-        -- one Newton step: (slope, intercept) += H^-1 g
+        -- one Newton step: (slope, intercept) += H^-1 g (none when H is singular)
         select
-            case
-                when moments.determinant > 1e-12
-                    then
-                        previous.slope
-                        + (moments.curvature_sum * moments.residual_logit - moments.curvature_logit * moments.residual_sum)
-                        / moments.determinant
-                else previous.slope
-            end as slope,
-            case
-                when moments.determinant > 1e-12
-                    then
-                        previous.intercept
-                        + (moments.curvature_logit2 * moments.residual_sum - moments.curvature_logit * moments.residual_logit)
-                        / moments.determinant
-                else previous.intercept
-            end as intercept
+            previous.slope + coalesce(
+                (moments.curvature_sum * moments.residual_logit - moments.curvature_logit * moments.residual_sum)
+                / nullif(greatest(moments.determinant, 0), 0), 0
+            ) as slope,
+            previous.intercept + coalesce(
+                (moments.curvature_logit2 * moments.residual_sum - moments.curvature_logit * moments.residual_logit)
+                / nullif(greatest(moments.determinant, 0), 0), 0
+            ) as intercept
 
         from platt_step_{{ step - 1 }} as previous
         cross join platt_moments_{{ step }} as moments
