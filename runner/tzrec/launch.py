@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,15 +78,18 @@ def stall_seconds_from_env() -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _stop_group(process: subprocess.Popen[str]) -> None:
-    """SIGTERM torchrun, its ranks and their DataLoader workers (one process group), then SIGKILL what is left."""
+def _stop_group(process: subprocess.Popen[str], has_exited: Callable[[], bool]) -> None:
+    """SIGTERM torchrun, its ranks and their DataLoader workers (one process group), then SIGKILL what is left.
+
+    has_exited must not reap the child when another thread waits on it (the watchdog's case): a reaped child
+    makes that thread's os.wait4 fail with ChildProcessError."""
     for sig, grace in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 0.0)):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and process.poll() is None:
+        while time.monotonic() < deadline and not has_exited():
             time.sleep(0.2)
 
 
@@ -133,7 +136,8 @@ def run_step(
             while not finished.wait(min(5.0, limit)):
                 if time.monotonic() - last_output[0] > limit:
                     stalled.set()
-                    _stop_group(process)
+                    # the main thread reaps the child (os.wait4 below); this thread only signals and waits
+                    _stop_group(process, finished.is_set)
                     return
 
         if stall_seconds is not None:
@@ -152,7 +156,7 @@ def run_step(
             returncode = os.waitstatus_to_exitcode(status)
             process.returncode = returncode
         except BaseException:
-            _stop_group(process)
+            _stop_group(process, lambda: process.poll() is not None)
             raise
         finally:
             finished.set()
