@@ -35,7 +35,7 @@ TorchEasyRec models, one config at a time (each step reuses the finished steps b
   python -m runner train    --config configs/staging/stage2_deepfm_v1.config
   python -m runner evaluate --config ...   # tzrec.eval on the eval set
   python -m runner export   --config ...   # TorchScript model for predict
-  python -m runner predict  --config ...   # predictions of the eval set and the predict set
+  python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
 
 Comparing models on several generated months (docs/RESULTS.md):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
@@ -63,9 +63,10 @@ TZREC_STEPS = {
         "outputs/<config stem>/export/ (scripted_model.pt, pipeline.config, fg.json).",
     ),
     "predict": (
-        "score the eval set and the predict set (tzrec.predict)",
-        "Train and export first if needed (reusing finished steps), then predict both sets. Each goes to "
-        "outputs/<config stem>/predictions/{eval,predict}/part-<rank>.parquet with the columns "
+        "score the eval set, the predict set and the validation users (tzrec.predict)",
+        "Train and export first if needed (reusing finished steps), then predict the three sets, each a step "
+        "of its own that is reused when finished (predict_eval, predict_predict, predict_validation). Each goes "
+        "to outputs/<config stem>/predictions/{eval,predict,validation}/part-<rank>.parquet with the columns "
         "logits (float), probs (float, the purchase probability), user_id, item_id, and cutoff_date and "
         "label where the input has them. --force predicts again (it does not retrain: use `train --force`).",
     ),
@@ -138,7 +139,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             "  4. train     the production tzrec config (--config), evaluated on the validation users "
             "(data/processed/validation.parquet), never on the eval day\n"
             "  5. export    the TorchScript model\n"
-            "  6. predict   the eval day (data/processed/eval.parquet) and the predict day\n"
+            "  6. predict   the eval day (data/processed/eval.parquet), the predict day and the validation users\n"
             "     (4-6 once per --model-seeds seed, in outputs/model_seeds/m<S>/<stem>/; then the mean of their "
             "probabilities becomes the run outputs/<stem>/ that is scored and submitted)\n"
             "  7. score     F1 scans on the eval day, the operating point, the 12-19 leaderboard where answers "
@@ -192,7 +193,9 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
             "K with the best F1 smoothed over neighbouring K; top_k_share: at the best raw K; threshold: the same "
             "probability; expected_f1: each day's K that maximises the F1 the model expects from its own "
             "probabilities, calibrated on the eval day's labels by a logit shift; expected_f1_platt: the same with "
-            "a Platt fit, a slope and an intercept); the predict day's labels are never read;\n"
+            "a Platt fit, a slope and an intercept; top_k_share_pooled: the share with the best smoothed F1 over "
+            "the eval day pooled with the validation users' normal training label days, which needs the run's "
+            "predictions/validation/); the predict day's labels are never read;\n"
             "  - the submission at that point, and the leaderboard: that submission against the 12-19 answers "
             "where they exist (generated data).\n"
             "Grids, cap and rule are dbt vars (dbt_project.yml: score_*, operating_point_rule); --var overrides "
@@ -294,6 +297,10 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
     if name == "predict":
         parser.add_argument("--predict-data", type=Path, default=PROCESSED_DIR / "predict.parquet",
                             help="Parquet to score (no label needed)")
+        parser.add_argument("--validation-data", type=Path, default=PROCESSED_DIR / "validation.parquet",
+                            help="labelled Parquet of the held-out users of the training label days, scored into "
+                            "predictions/validation/ (what operating_point_rule top_k_share_pooled pools with the "
+                            "eval day)")
     parser.add_argument("--buckets", type=Path, default=PROCESSED_DIR / "id_buckets.parquet",
                         help="bucket-size file (feature_name, num_buckets) that fills `num_buckets: 0`")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
@@ -308,7 +315,8 @@ def _add_baseline(commands: argparse._SubParsersAction) -> None:
         description=(
             "gbdt: LightGBM on every dense column of data/processed/train.parquet (the id codes and sequences "
             "are left out: trees memorise ids), early-stopped on validation.parquet (held-out users of the "
-            "training days, never the eval day). It writes outputs/<name>/predictions/{eval,predict}/ in the "
+            "training days, never the eval day). It writes outputs/<name>/predictions/{eval,predict,validation}/ "
+            "in the "
             "layout of a tzrec run, plus model.txt, feature_importance.csv and run.json; then "
             "`python -m runner score --run outputs/<name>` and `submit` treat it like any tzrec run."
         ),
@@ -344,7 +352,8 @@ def _add_ensemble(commands: argparse._SubParsersAction) -> None:
         "ensemble",
         help="average the predictions of several runs into a new run",
         description=(
-            "Writes outputs/<name>/predictions/{eval,predict}/ with the member runs' combined score per "
+            "Writes outputs/<name>/predictions/{eval,predict}/ (and validation/ when every member has it) with "
+            "the member runs' combined score per "
             "(cutoff, user, item): by default the mean logit, turned back into a probability (members of "
             "different model families are calibrated differently; the mean logit ranked better on every "
             "ensemble of the study's eval days), or the mean probability. The members must have predicted "
@@ -386,8 +395,8 @@ def _add_study(commands: argparse._SubParsersAction) -> None:
             "reference (once per LightGBM seed when the file gives `gbdt: {name: ..., seeds: [...]}`, the "
             "reference being their average) and every tzrec config once per model seed; average (mean logit) "
             "each config's model seeds and the study's ensembles; score every run under every operating-point "
-            "rule (top_k_share_smoothed, top_k_share, expected_f1, expected_f1_platt; each chosen on the eval day "
-            "only) and write "
+            "rule (top_k_share_smoothed, top_k_share, expected_f1, expected_f1_platt, top_k_share_pooled; each "
+            "chosen on the eval day only, the last with the validation users' training days pooled in) and write "
             "<run>/study_score.json under outputs/study/seed_<G>/. Finished steps are reused, so an interrupted "
             "study resumes, and a score file that lacks a rule added since gains it on the next run. Then "
             "`python -m runner report` writes docs/RESULTS.md. A variant study file "

@@ -161,6 +161,8 @@ def tzrec_step(args: argparse.Namespace) -> int:
         train_data=args.train_data,
         eval_data=args.eval_data,
         predict_data=getattr(args, "predict_data", RunOptions.predict_data),
+        # `predict --validation-data` where the CLI offers it; else the default export
+        predict_validation_data=getattr(args, "validation_data", RunOptions.predict_validation_data),
         buckets=args.buckets,
         outputs_dir=args.outputs,
         nproc=args.nproc,

@@ -1,7 +1,7 @@
 """Averages the predictions of several runs into a run of its own (the "average several seeds or
-models" lever): for each set (eval, predict), the mean of the members' logits per (cutoff, user,
-item), turned back into a probability. The result has the layout of a tzrec run, so `score` and
-`submit` treat it like any other run.
+models" lever): for each set (eval, predict, and validation when every member predicted it), the
+mean of the members' logits per (cutoff, user, item), turned back into a probability. The result has
+the layout of a tzrec run, so `score` and `submit` treat it like any other run.
 
 Why logits and not probabilities: models of different families are calibrated differently (a DIN's
 scores spread wider than a DeepFM's), and a mean of probabilities lets the widest one decide the
@@ -14,6 +14,8 @@ docs/RESULTS_NOTES.md.
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from runner.paths import shown
+
+log = logging.getLogger(__name__)
+
 KEYS = ["cutoff_date", "user_id", "item_id"]
+# Every member must have predicted these; validation is averaged only when every member has it (runs
+# from before it was predicted lack it, and an average of some members would not be the ensemble's).
+REQUIRED_SPLITS = ("eval", "predict")
+OPTIONAL_SPLITS = ("validation",)
 # How the members' scores are combined: the mean logit (the default) or the mean probability.
 COMBINE_RULES = ("logit", "probability")
 PROBABILITY_FLOOR = 1e-7  # keeps the logit of a probability of exactly 0 or 1 finite
@@ -61,7 +71,16 @@ def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = 
     if len(runs) < 2:
         raise ValueError("an ensemble needs at least two runs")
     _check_combine(combine)  # before reading any member
-    for split in ("eval", "predict"):
+    splits = list(REQUIRED_SPLITS)
+    for split in OPTIONAL_SPLITS:
+        lacking = [shown(run) for run in runs if not any((run / "predictions" / split).glob("*.parquet"))]
+        if lacking:
+            log.warning("ensemble %s: no %s predictions written: %s lack them", shown(out_dir), split,
+                        ", ".join(lacking))
+            shutil.rmtree(out_dir / "predictions" / split, ignore_errors=True)  # none of an older average
+        else:
+            splits.append(split)
+    for split in splits:
         tables = [_read(run, split) for run in runs]
         first = tables[0]
         for run, table in zip(runs[1:], tables[1:], strict=True):

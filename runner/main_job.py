@@ -91,8 +91,8 @@ class MainJob:
         config = self.config or default_production_config()
         self.config = config
         log.info("model: %s (trains on %s, the export its train_input_path names; training evaluates on %s; "
-                 "predictions of %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
-                 shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA))
+                 "predictions of %s, %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
+                 shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA), shown(VALIDATION_DATA))
         if not self.model_seeds:
             raise ValueError("--model-seeds needs at least one seed")
         several = len(self.model_seeds) > 1
@@ -165,7 +165,7 @@ class MainJob:
             submission = self.results.get("submission")
             if submission is not None:
                 lines.append(f"files        submission  {shown(submission.path)} ({submission.pairs:,} pairs)")
-            lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict}}/")
+            lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict,validation}}/")
             lines.append(f"             plot        {shown(outcome.plot)}")
             lines.append(f"             experiments {shown(outcome.experiments)} (row appended)")
             lines.append(f"             tzrec logs  {shown(run_dir / 'logs')}/")

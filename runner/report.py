@@ -32,6 +32,9 @@ RULE_TEXT = {
                    "on the eval day's labels (a logit shift and the true pairs per scored hit)",
     "expected_f1_platt": "as expected_f1, with the probabilities calibrated by a Platt fit on the eval day's labels "
                          "(a slope and an intercept on the logit, by maximum likelihood) instead of a shift alone",
+    "top_k_share_pooled": "as top_k_share_smoothed, with the F1 of each share pooled over the eval day and the "
+                          "validation users' normal training label days (users no model trains on) instead of the "
+                          "eval day alone",
 }
 
 

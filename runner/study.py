@@ -21,7 +21,8 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
 Every run is scored once per operating-point rule (RULES: top_k_share_smoothed, top_k_share,
-expected_f1 and expected_f1_platt, all chosen on the eval day only) through the dbt scoring models and
+expected_f1, expected_f1_platt and top_k_share_pooled, all chosen without the predict day's labels; the
+last pools the validation users' training days with the eval day) through the dbt scoring models and
 summarised in <run>/study_score.json, which `python -m runner report` reads; its row (first rule) is
 appended to docs/experiments.csv. A score file that lacks a rule added since gains it, and nothing else
 changes.
@@ -40,8 +41,10 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,7 +68,8 @@ SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
 # The rules every run is scored under (dbt var operating_point_rule): the default first, then the others.
-RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1", "expected_f1_platt")
+RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1", "expected_f1_platt", "top_k_share_pooled")
+POOLED_RULE = "top_k_share_pooled"  # scored only where the run has predictions/validation/ (rules_for)
 # The exports every run needs; a month's build is also checked for the training exports its tzrec configs
 # name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
 # study that reads it.
@@ -257,6 +261,13 @@ def run_gbdt(workspace: Workspace, name: str, seed: int | None = None) -> Path:
     outputs = workspace.outputs if seed is None else workspace.outputs / f"m{seed}"
     run_dir = outputs / name
     if (run_dir / "run.json").exists() and _has_predictions(run_dir):
+        from runner.baselines.gbdt import missing_splits, predict_missing_splits
+
+        missing = missing_splits(run_dir)
+        if missing:  # trained before a split (validation) was predicted: predict it from model.txt, no retraining
+            log.info("seed %s: %s lacks the %s predictions: predicting them from its model.txt",
+                     workspace.generator_seed, shown(run_dir), ", ".join(missing))
+            predict_missing_splits(run_dir, workspace.processed)
         return run_dir
     command = [sys.executable, "-m", "runner", "baseline", "gbdt", "--name", name,
                "--processed-dir", str(workspace.processed), "--outputs", str(outputs)]
@@ -282,9 +293,21 @@ def average(workspace: Workspace, name: str, members: list[Path]) -> Path:
     from runner.ensemble import average_runs
 
     out = workspace.outputs / "mean" / name
-    newest = max(p.stat().st_mtime for m in members for p in (m / "predictions").rglob("*.parquet"))
+    newest = max(p.stat().st_mtime for m in members for split in ("eval", "predict")
+                 for p in (m / "predictions" / split).glob("*.parquet"))
     if (_has_predictions(out) and _combined_by(out) == ENSEMBLE_COMBINE
-            and min(p.stat().st_mtime for p in (out / "predictions").rglob("*.parquet")) > newest):
+            and min(p.stat().st_mtime for split in ("eval", "predict")
+                    for p in (out / "predictions" / split).glob("*.parquet")) > newest):
+        # up to date, unless every member has since predicted a split the average lacks (validation): average
+        # into a scratch folder and take that split alone, so the eval and predict files, and the scores made
+        # from them, stay as they are
+        added = set.intersection(*(_prediction_splits(m) for m in members)) - _prediction_splits(out)
+        if added:
+            with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+                average_runs(members, Path(scratch), combine=ENSEMBLE_COMBINE)
+                for split in sorted(added):
+                    shutil.move(Path(scratch) / "predictions" / split, out / "predictions" / split)
+            log.info("%s: averaged the members' %s predictions", shown(out), ", ".join(sorted(added)))
         return out
     return average_runs(members, out, combine=ENSEMBLE_COMBINE)
 
@@ -301,6 +324,12 @@ def _has_predictions(run_dir: Path) -> bool:
     return all(any((run_dir / "predictions" / split).glob("*.parquet")) for split in ("eval", "predict"))
 
 
+def _prediction_splits(run_dir: Path) -> set[str]:
+    """The splits a run has predictions of (predictions/<split>/*.parquet)."""
+    folder = run_dir / "predictions"
+    return {p.name for p in folder.iterdir() if any(p.glob("*.parquet"))} if folder.is_dir() else set()
+
+
 # ---- scoring -------------------------------------------------------------------------------------
 
 
@@ -309,10 +338,15 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     from runner.submission import write_submission
 
     path = run_dir / SCORE_FILE
-    newest = max(p.stat().st_mtime for p in (run_dir / "predictions").rglob("*.parquet"))
+    rules = rules_for(run_dir)
+    # the validation predictions feed POOLED_RULE only: written after the score file, they rescore that rule alone
+    newest = max(p.stat().st_mtime for split in ("eval", "predict")
+                 for p in (run_dir / "predictions" / split).glob("*.parquet"))
     if path.exists() and path.stat().st_mtime > newest:
         record = json.loads(path.read_text())
-        missing = [rule for rule in RULES if rule not in record]
+        if POOLED_RULE in rules and _validation_mtime(run_dir) > path.stat().st_mtime:
+            record.pop(POOLED_RULE, None)
+        missing = [rule for rule in rules if rule not in record]
         if missing or "eval_auc" not in record or not (run_dir / SUBMISSION_FILE).is_file():
             # scored before a rule, eval_ranking_auc or the kept submission existed: add them, change nothing
             # else; the default rule last, so that the database and the kept submission are its
@@ -333,7 +367,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     from runner.experiments import EXPERIMENTS_CSV, append_experiment, describe_run, experiment_row
 
     with workspace.active():
-        for rule in reversed(RULES):  # the default rule last: the database keeps its scoring for `submit`
+        for rule in reversed(rules):  # the default rule last: the database keeps its scoring for `submit`
             record[rule], report = _score_rule(workspace, run_dir, rule)
         record["cart_rule"] = {dataset: rule.f1 for dataset, rule in report.cart_rule.items()}
         record["oracle"] = ({"expected_f1": report.oracle.expected_f1, "observed_f1": report.oracle.observed_f1}
@@ -349,6 +383,17 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     log.info("scored %s: eval F1 %.4f, 12-19 F1 %.4f (%s)", shown(run_dir), record[RULES[0]]["eval_f1"],
              record[RULES[0]]["predict_f1"] or 0.0, RULES[0])
     return record
+
+
+def rules_for(run_dir: Path) -> list[str]:
+    """The RULES a run can be scored under: POOLED_RULE needs its validation users' predictions, which runs
+    from before them lack (the report shows such a rule as not scored)."""
+    return [rule for rule in RULES if rule != POOLED_RULE or _validation_mtime(run_dir) > 0]
+
+
+def _validation_mtime(run_dir: Path) -> float:
+    """The newest validation prediction file's time (0: none)."""
+    return max((p.stat().st_mtime for p in (run_dir / "predictions" / "validation").glob("*.parquet")), default=0.0)
 
 
 def _score_rule(workspace: Workspace, run_dir: Path, rule: str) -> tuple[dict[str, Any], Any]:

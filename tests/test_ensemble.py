@@ -14,14 +14,15 @@ from runner.cli import build_parser
 from runner.ensemble import COMBINE_RULES, average_runs, combine_probabilities
 
 
-def _write_run(root: Path, probs: list[float], items: list[int] | None = None) -> Path:
+def _write_run(root: Path, probs: list[float], items: list[int] | None = None,
+               splits: tuple[str, ...] = ("eval", "predict")) -> Path:
     items = items or list(range(len(probs)))
-    for split in ("eval", "predict"):
+    for split in splits:
         folder = root / "predictions" / split
         folder.mkdir(parents=True)
         table = {"probs": pa.array(probs, pa.float32()), "user_id": pa.array([1] * len(probs), pa.int64()),
                  "item_id": pa.array(items, pa.int64()), "cutoff_date": pa.array(["2014-12-17"] * len(probs))}
-        if split == "eval":
+        if split != "predict":
             table["label"] = pa.array([0] * len(probs), pa.int32())
         pq.write_table(pa.table(table), folder / "part-0.parquet")
     return root
@@ -74,6 +75,27 @@ def test_average_runs_refuses_other_pairs_and_unknown_rules(tmp_path: Path) -> N
         average_runs([a, a], tmp_path / "ens", combine="median")
     with pytest.raises(ValueError, match="at least two runs"):
         average_runs([a], tmp_path / "ens")
+
+
+def test_the_validation_users_are_averaged_only_when_every_member_predicted_them(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    every = ("eval", "predict", "validation")
+    a = _write_run(tmp_path / "a", [0.6, 0.5], splits=every)
+    b = _write_run(tmp_path / "b", [0.01, 0.03], splits=every)
+    out = average_runs([a, b], tmp_path / "ens")
+    validation = pq.read_table(out / "predictions" / "validation" / "part-0.parquet")
+    assert validation.column_names == ["logits", "probs", "user_id", "item_id", "cutoff_date", "label"]
+    assert np.allclose(validation.column("probs").to_numpy(),
+                       pq.read_table(out / "predictions" / "eval").column("probs").to_numpy())
+
+    # a member from before validation was predicted: the rest is averaged, validation left out (and not kept
+    # from the earlier average), with a warning naming the member
+    old = _write_run(tmp_path / "old", [0.2, 0.4])
+    with caplog.at_level("WARNING", logger="runner.ensemble"):
+        average_runs([a, old], tmp_path / "ens")
+    assert not (tmp_path / "ens" / "predictions" / "validation").exists()
+    assert (tmp_path / "ens" / "predictions" / "eval" / "part-0.parquet").is_file()
+    assert "no validation predictions" in caplog.text and str(old) in caplog.text and str(a) not in caplog.text
 
 
 def test_the_cli_offers_exactly_the_combine_rules() -> None:

@@ -6,11 +6,13 @@
     model that writes the same layout):
         eval/part-*.parquet      the eval day's candidates: logits, probs, user_id, item_id, cutoff_date, label
         predict/part-*.parquet   the predict day's candidates: the same without label
+        validation/part-*.parquet  the validation users' candidates of every training label day, as
+                                 eval (read only under operating_point_rule top_k_share_pooled)
     The source `predictions` (models_sql/evaluation/scoring/_scoring__sources.yml) points there;
     models read it through tianchi_predictions(), never source() directly.
 -#}
 
-{#- The predictions of one data set ('eval' or 'predict') as a relation. -#}
+{#- The predictions of one data set ('eval', 'predict' or 'validation') as a relation. -#}
 {% macro tianchi_predictions(data_set) -%}
     {{ return(adapter.dispatch('tianchi_predictions', 'tianchi')(data_set)) }}
 {%- endmacro %}
@@ -48,7 +50,9 @@
 
 {% macro duckdb__tianchi_check_predictions() %}
     {%- set missing = [] -%}
-    {%- for data_set in ['eval', 'predict'] -%}
+    {#- the validation users' predictions: read by top_k_share_pooled only (scored_pairs) -#}
+    {%- set data_sets = ['eval', 'predict'] + (['validation'] if var('operating_point_rule') == 'top_k_share_pooled' else []) -%}
+    {%- for data_set in data_sets -%}
         {%- set pattern = tianchi_predictions_path(data_set) ~ '/*.parquet' -%}
         {%- set found = run_query('select count(*) from glob(' ~ tianchi_string_literal(pattern) ~ ')').columns[0].values()[0] -%}
         {%- if found == 0 -%}
@@ -62,7 +66,9 @@
             ~ "Write them with `python -m runner predict --config configs/production/<config>` (a tzrec run: "
             ~ "outputs/<config stem>/predictions/), or by any model writing eval/part-*.parquet and "
             ~ "predict/part-*.parquet with probs, user_id, item_id, cutoff_date (and label for eval); "
-            ~ "`python -m runner score --run outputs/<run>` then scores them."
+            ~ "`python -m runner score --run outputs/<run>` then scores them. Rule top_k_share_pooled also reads "
+            ~ "validation/part-*.parquet (the validation users' predictions, which `runner predict` and `runner "
+            ~ "baseline gbdt` write; run either again on a run from before them) or score with another rule."
         ) }}
     {%- endif -%}
 {% endmacro %}
@@ -85,7 +91,8 @@
 
 {#- var operating_point_rule, checked. -#}
 {% macro operating_point_rule() -%}
-    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1', 'expected_f1_platt'] -%}
+    {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1', 'expected_f1_platt',
+                    'top_k_share_pooled'] -%}
     {%- set rule = var('operating_point_rule') -%}
     {%- if rule not in rules -%}
         {{ exceptions.raise_compiler_error(

@@ -4,8 +4,9 @@ What strong public solutions of this competition did (gradient-boosted trees on 
 features) on exactly the columns the tzrec models read. Trees need no ln(1 + x) and no
 embeddings, so the id codes and sequence strings are left out; everything else is used as is.
 It writes its predictions in the layout of a tzrec run (outputs/<name>/predictions/{eval,
-predict}/part-0.parquet with logits, probs and the reserved columns), so `score` and `submit`
-treat both the same way.
+predict,validation}/part-0.parquet with logits, probs and the reserved columns), so `score` and
+`submit` treat both the same way. `predict_missing_splits` completes a run trained before a split
+was predicted, from its model.txt, without training again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 NOT_FEATURES = {"cutoff_date", "user_id", "item_id", "label", "label_touched", "sample_weight"}
 ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: trees memorise them
 RESERVED = ["user_id", "item_id", "cutoff_date"]
+# The exports each run predicts, into predictions/<split>/: validation (the held-out users of the
+# training label days) is also the early-stopping set, and an operating-point rule reads its predictions.
+SPLITS = ("eval", "predict", "validation")
 
 
 @dataclass
@@ -159,11 +163,8 @@ def train_gbdt(
     (run_dir / "feature_importance.csv").write_text(
         "feature,gain\n" + "".join(f"{feature},{gain:.3f}\n" for feature, gain in importance)
     )
-    for split in ("eval", "predict"):
-        matrix, table = _matrix(processed_dir / f"{split}.parquet", features)
-        path = _write_predictions(run_dir / "predictions" / split, table,
-                                  booster.predict(matrix, num_iteration=best_round))
-        log.info("gbdt %s: %s predictions -> %s", name, split, path)
+    for split in SPLITS:
+        _predict_split(booster, features, processed_dir, run_dir, split, num_iteration=best_round)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     result = GbdtRun(run_dir=run_dir, best_round=best_round, validation_auc=validation_auc,
@@ -173,3 +174,38 @@ def train_gbdt(
         indent=2,
     ))
     return result
+
+
+def _predict_split(booster: lgb.Booster, features: list[str], processed_dir: Path, run_dir: Path, split: str,
+                   num_iteration: int | None = None) -> Path:
+    matrix, table = _matrix(processed_dir / f"{split}.parquet", features)
+    path = _write_predictions(run_dir / "predictions" / split, table,
+                              booster.predict(matrix, num_iteration=num_iteration))
+    log.info("gbdt %s: %s predictions -> %s", run_dir.name, split, path)
+    return path
+
+
+def missing_splits(run_dir: Path) -> list[str]:
+    """The SPLITS a run has no predictions of."""
+    return [split for split in SPLITS if not any((run_dir / "predictions" / split).glob("*.parquet"))]
+
+
+def predict_missing_splits(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -> list[str]:
+    """Complete a finished run (model.txt) with the predictions of the SPLITS it lacks, from the saved
+    booster (already cut to its best round) and the exports in processed_dir; returns the splits written.
+    Refuses when the exports' feature columns are no longer those the model was trained on: its other
+    predictions came from older exports, so retrain instead."""
+    missing = missing_splits(run_dir)
+    if not missing:
+        return []
+    model = run_dir / "model.txt"
+    if not model.is_file():
+        raise FileNotFoundError(f"{model} does not exist: train the run (`python -m runner baseline gbdt`)")
+    booster = lgb.Booster(model_file=str(model))
+    features = feature_columns(pq.ParquetDataset(processed_dir / "train.parquet").schema)
+    if features != booster.feature_name():
+        raise ValueError(f"{model} was trained on other feature columns than {processed_dir / 'train.parquet'} "
+                         "has now (the exports were rebuilt since): train the run again")
+    for split in missing:
+        _predict_split(booster, features, processed_dir, run_dir, split)
+    return missing

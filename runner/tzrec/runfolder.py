@@ -7,6 +7,7 @@
         export/                  scripted_model.pt, pipeline.config, fg.json, ... (fp32 embeddings)
         predictions/eval/        part-<rank>.parquet: logits, probs, user_id, item_id[, cutoff_date][, label]
         predictions/predict/     the same for the predict set
+        predictions/validation/  the same for the validation users (held out of the training label days)
         logs/<step>.log          the full output of each tzrec step
         logs/<step>.done.json    written when a step succeeds: what it was run on (its fingerprint)
 
@@ -28,14 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-STEPS = ("train", "evaluate", "export", "predict_eval", "predict_predict")
+STEPS = ("train", "evaluate", "export", "predict_eval", "predict_predict", "predict_validation")
 # Removing a step's outputs also removes these (they were built from it).
 DOWNSTREAM = {
-    "train": ("evaluate", "export", "predict_eval", "predict_predict"),
+    "train": ("evaluate", "export", "predict_eval", "predict_predict", "predict_validation"),
     "evaluate": (),
-    "export": ("predict_eval", "predict_predict"),
+    "export": ("predict_eval", "predict_predict", "predict_validation"),
     "predict_eval": (),
     "predict_predict": (),
+    "predict_validation": (),
 }
 TRAIN_RESULT = "train_eval_result_v2.txt"
 EVAL_RESULT = "eval_result.txt"

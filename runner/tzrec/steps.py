@@ -5,7 +5,13 @@ Each command runs the steps it needs, in order, and reuses those already finishe
     train     train (tzrec.train_eval: trains, then evaluates on the eval set)
     evaluate  train -> evaluate (tzrec.eval on the eval set, the latest checkpoint)
     export    train -> export (tzrec.export, fp32 embeddings: QUANT_EMB=0)
-    predict   train -> export -> predictions of the eval set and of the predict set (tzrec.predict)
+    predict   train -> export -> predictions of the eval set, of the predict set and of the validation
+              users (tzrec.predict; steps predict_eval, predict_predict, predict_validation)
+
+predict_validation scores the held-out users of the training label days (RunOptions.predict_validation_data,
+labelled) into predictions/validation/, which an operating-point rule reads; with
+predict_validation_data None it is left out of the plan. Each prediction step is reused on its own, so
+`predict` on a run finished before predict_validation existed runs only that step.
 
 `force` runs the command's own step(s) again even when finished; earlier steps are still reused.
 Before anything is launched, the config is rendered into the run folder and every data set a step
@@ -47,13 +53,13 @@ CHAINS = {
     "train": ("train",),
     "evaluate": ("train", "evaluate"),
     "export": ("train", "export"),
-    "predict": ("train", "export", "predict_eval", "predict_predict"),
+    "predict": ("train", "export", "predict_eval", "predict_predict", "predict_validation"),
 }
 # The steps --force runs again (the command's own); earlier steps in the chain are reused when finished.
 OWN_STEPS = {"train": {"train"}, "evaluate": {"evaluate"}, "export": {"export"},
-             "predict": {"predict_eval", "predict_predict"}}
+             "predict": {"predict_eval", "predict_predict", "predict_validation"}}
 UPSTREAM = {"train": None, "evaluate": "train", "export": "train", "predict_eval": "export",
-            "predict_predict": "export"}
+            "predict_predict": "export", "predict_validation": "export"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class RunOptions:
     # The labelled set `predict` scores into predictions/eval/ (None: eval_data). Lets training
     # evaluate on the validation users while the predictions are of the eval day.
     predict_eval_data: Path | None = None
+    # The labelled held-out users of the training label days `predict` scores into predictions/validation/
+    # (read by an operating-point rule). None leaves the predict_validation step out of the plan.
+    predict_validation_data: Path | None = PROCESSED_DIR / "validation.parquet"
     buckets: Path = PROCESSED_DIR / "id_buckets.parquet"
     outputs_dir: Path = OUTPUTS_DIR
     nproc: int = 1
@@ -88,10 +97,12 @@ class RunOptions:
     def from_exports(cls, config: Path, processed: Path, **options: Any) -> RunOptions:
         """The usual wiring of one exports folder: train on the training export the config names
         (train.parquet unless its train_input_path says train_all_negatives.parquet), evaluate on the
-        validation users (nothing is chosen on the eval day), predict the eval day and the predict day."""
+        validation users (nothing is chosen on the eval day), predict the eval day, the predict day and the
+        validation users."""
         return cls(config=config, train_data=processed / train_export_of(config),
                    eval_data=processed / "validation.parquet",
                    predict_data=processed / "predict.parquet", predict_eval_data=processed / "eval.parquet",
+                   predict_validation_data=processed / "validation.parquet",
                    buckets=processed / "id_buckets.parquet", **options)
 
 
@@ -120,6 +131,19 @@ class Session:
     def predict_eval_data(self) -> Path:
         """The labelled set whose predictions go to predictions/eval/."""
         return self.options.predict_eval_data or self.options.eval_data
+
+    def prediction_input(self, data_set: str) -> Path:
+        """The data whose predictions go to predictions/<data_set>/ (eval, predict or validation)."""
+        data = {"eval": self.predict_eval_data, "predict": self.options.predict_data,
+                "validation": self.options.predict_validation_data}[data_set]
+        if data is None:
+            raise ValueError(f"no {data_set} data to predict (predict_validation_data is None)")
+        return data
+
+    def chain(self, command: str) -> tuple[str, ...]:
+        """The command's steps; predict_validation only when there is validation data to predict."""
+        return tuple(step for step in CHAINS[command]
+                     if step != "predict_validation" or self.options.predict_validation_data is not None)
 
     # ---- config --------------------------------------------------------------------------------
 
@@ -164,11 +188,10 @@ class Session:
             return {**upstream, "eval_data": self._data_stamp(options.eval_data)}
         if step == "export":
             return upstream
-        data = self.predict_eval_data if step == "predict_eval" else options.predict_data
-        return {**upstream, "data": self._data_stamp(data)}
+        return {**upstream, "data": self._data_stamp(self.prediction_input(step.removeprefix("predict_")))}
 
     def plan(self, command: str) -> list[StepOutcome]:
-        chain, own = CHAINS[command], OWN_STEPS[command]
+        chain, own = self.chain(command), OWN_STEPS[command]
         planned: list[StepOutcome] = []
         running: set[str] = set()
         for step in chain:
@@ -186,13 +209,14 @@ class Session:
         return planned
 
     def datasets(self, steps: list[str]) -> list[DataSet]:
-        """The data sets the given steps read, merged per file (each checked once)."""
+        """The data sets the given steps read, merged per file (each checked once, under the first role that
+        reads it: with RunOptions.from_exports validation.parquet is both the eval set and predict_validation's)."""
         options = self.options
-        wanted: dict[tuple[str, Path], dict[str, Any]] = {}
+        wanted: dict[Path, dict[str, Any]] = {}
 
         def need(role: str, path: Path, label: bool = False, reserved: tuple[str, ...] = (),
                  optional: tuple[str, ...] = ()) -> None:
-            entry = wanted.setdefault((role, path), {"label": False, "reserved": set(), "optional": set()})
+            entry = wanted.setdefault(path, {"role": role, "label": False, "reserved": set(), "optional": set()})
             entry["label"] |= label
             entry["reserved"] |= set(reserved)
             entry["optional"] |= set(optional)
@@ -203,12 +227,12 @@ class Session:
                 need("eval", options.eval_data, label=True)
             elif step == "evaluate":
                 need("eval", options.eval_data, label=True)
-            elif step == "predict_eval":
-                need("eval", self.predict_eval_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
-            elif step == "predict_predict":
-                need("predict", options.predict_data, reserved=RESERVED_COLUMNS, optional=OPTIONAL_RESERVED_COLUMNS)
-        return [DataSet(role, path, needs_label=e["label"], reserved=tuple(sorted(e["reserved"])),
-                        optional_reserved=tuple(sorted(e["optional"]))) for (role, path), e in wanted.items()]
+            elif step.startswith("predict_"):
+                data_set = step.removeprefix("predict_")
+                need(data_set, self.prediction_input(data_set), reserved=RESERVED_COLUMNS,
+                     optional=OPTIONAL_RESERVED_COLUMNS)
+        return [DataSet(e["role"], path, needs_label=e["label"], reserved=tuple(sorted(e["reserved"])),
+                        optional_reserved=tuple(sorted(e["optional"]))) for path, e in wanted.items()]
 
     # ---- running ---------------------------------------------------------------------------------
 
@@ -230,7 +254,8 @@ class Session:
             for later in (outcome.step, *DOWNSTREAM[outcome.step]):
                 self.run.remove_outputs(later)
             runners = {"train": self._run_train, "evaluate": self._run_evaluate, "export": self._run_export,
-                       "predict_eval": self._run_predict, "predict_predict": self._run_predict}
+                       "predict_eval": self._run_predict, "predict_predict": self._run_predict,
+                       "predict_validation": self._run_predict}
             outcome.record = runners[outcome.step](outcome.step)
         return planned
 
@@ -289,7 +314,7 @@ class Session:
 
     def _run_predict(self, step: str) -> dict[str, Any]:
         data_set = step.removeprefix("predict_")
-        data = self.predict_eval_data if data_set == "eval" else self.options.predict_data
+        data = self.prediction_input(data_set)
         files = input_files(data)
         schema = pq.read_schema(files[0])
         reserved = [*RESERVED_COLUMNS, *(c for c in OPTIONAL_RESERVED_COLUMNS if c in schema.names)]

@@ -1,8 +1,8 @@
 """A fake model run for the scoring tests: predictions in the layout `python -m runner predict` writes.
 
-outputs/<run>/predictions/{eval,predict}/part-<rank>.parquet with logits (float), probs (float),
-user_id, item_id (int64), cutoff_date (string) and, for eval, label (int32), from the exports of
-a dbt build. The probabilities are random, raised for the pairs that are bought (the export's label
+outputs/<run>/predictions/{eval,predict,validation}/part-<rank>.parquet with logits (float), probs
+(float), user_id, item_id (int64), cutoff_date (string) and, for eval and validation, label (int32),
+from the exports of a dbt build. The probabilities are random, raised for the pairs that are bought (the export's label
 on the eval day, the generator's answers on the predict day), so the scans have a signal to find;
 no model is trained. Two part files per set, rows shuffled, as several predict workers write them.
 """
@@ -32,14 +32,16 @@ def _write_parts(table: pa.Table, folder: Path, rng: np.random.Generator) -> Non
 
 
 def write_fake_predictions(run_dir: Path, processed: Path, answers: Path | None, seed: int = 7) -> Path:
-    """Write run_dir/predictions/{eval,predict}/; returns run_dir/predictions."""
+    """Write run_dir/predictions/{eval,predict,validation}/; returns run_dir/predictions."""
     rng = np.random.default_rng(seed)
     predictions = run_dir / "predictions"
     columns = ["user_id", "item_id", "cutoff_date"]
-    for data_set in ("eval", "predict"):
-        source = pq.read_table(processed / f"{data_set}.parquet", columns=[*columns, "label"] if data_set == "eval"
+    # validation last, so that the eval and predict sets draw what they drew before it existed
+    for data_set in ("eval", "predict", "validation"):
+        labelled = data_set != "predict"
+        source = pq.read_table(processed / f"{data_set}.parquet", columns=[*columns, "label"] if labelled
                                else columns)
-        if data_set == "eval":
+        if labelled:
             bought = source.column("label").to_numpy() == 1
         else:
             truth = read_answers(answers) if answers and answers.exists() else set()
@@ -53,7 +55,7 @@ def write_fake_predictions(run_dir: Path, processed: Path, answers: Path | None,
             "item_id": source.column("item_id").cast(pa.int64()),
             "cutoff_date": source.column("cutoff_date").cast(pa.string()),
         })
-        if data_set == "eval":
+        if labelled:
             table = table.append_column("label", source.column("label").cast(pa.int32()))
         _write_parts(table, predictions / data_set, rng)
     return predictions

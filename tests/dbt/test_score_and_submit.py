@@ -10,10 +10,12 @@ predictions and int_pair_labels, and the leaderboard F1 from the TSV and the ans
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -294,6 +296,70 @@ def test_the_platt_rule_fits_the_eval_day_by_maximum_likelihood(scored: dict[str
     (rule, eval_top_k, predict_top_k), = _query(
         scored["database"], "select operating_point_rule, eval_top_k, predict_top_k from operating_point")
     assert (rule, eval_top_k, predict_top_k) == ("expected_f1_platt", eval_k, predict_k)
+    # back to the project's rule for the tests that follow
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"])]) == 0
+
+
+def _validation_share(user_id: int, split_seed: int) -> float:
+    """samples.sql's validation split, recomputed: the first 8 hex digits of md5('<user>:<seed>') over 2**32."""
+    return int(hashlib.md5(f"{user_id}:{split_seed}".encode()).hexdigest()[:8], 16) / 2**32
+
+
+def _smoothed_best(top_ks: list[int], f1: list[float], pairs: list[int], ratio: float = 1.5,
+                   min_settings: int = 3) -> int:
+    """f1_scan's smoothing and tie rule: the mean F1 of the settings within a factor ratio of K, argmax with
+    ties to the fewer pairs."""
+    smoothed = []
+    for k in top_ks:
+        window = [f for other, f in zip(top_ks, f1, strict=True) if k <= other * ratio and k * ratio >= other]
+        smoothed.append(np.mean(window) if len(window) >= min_settings else -1.0)
+    best = max(range(len(top_ks)), key=lambda i: (smoothed[i], -pairs[i], -top_ks[i]))
+    return top_ks[best]
+
+
+def test_the_pooled_rule_chooses_the_share_a_recomputation_here_does(scored: dict[str, Path],
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`--var operating_point_rule=top_k_share_pooled`: each share's F1 pooled over the eval day and the
+    validation users' normal training label days, recomputed here from the prediction files, the labels and the
+    validation split (its hash recomputed in Python), picks the share that dbt carried to the predict day."""
+    assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
+                 "--experiments", str(scored["experiments"]), "--var", "operating_point_rule=top_k_share_pooled"]) == 0
+    assert "carried by top_k_share_pooled" in capsys.readouterr().out
+    database = scored["database"]
+    days = [day for day, in _query(database, "select label_date from int_label_calendar where dataset = 'train' "
+                                             "and label_date not in ('2014-12-11', '2014-12-12', '2014-12-13') "
+                                             "order by 1")]
+    assert days, "the generated month has normal training label days"
+    purchases = _query(database, "select label_date, user_id, item_id from int_pair_labels")
+    order = {"by": ["probs", "user_id", "item_id"], "ascending": [False, True, True]}
+    validation = pq.read_table(scored["run"] / "predictions" / "validation").to_pandas()
+    eval_truth, eval_hits, _, predict_probs = _ranked_predictions(scored)
+    # (hits in rank order, true pairs) of every pooled day: the eval day first
+    ranked_days = [(eval_hits, len(eval_truth))]
+    for day in days:
+        truth = {(u, i) for d, u, i in purchases if d == day and _validation_share(u, 20141219) < 0.1}
+        pairs = validation[validation.cutoff_date == str(day - timedelta(days=1))].sort_values(**order)
+        hits = np.array([(u, i) in truth for u, i in zip(pairs.user_id, pairs.item_id, strict=True)], dtype=bool)
+        ranked_days.append((hits, len(truth)))
+    assert sum(true for _, true in ranked_days[1:]) > 0, "the validation users bought something"
+    scan = _query(database, "select top_k, share_of_scored_pairs, predicted_pairs from f1_scan "
+                            "where scan = 'top_k' order by top_k")
+    f1, pairs = [], []
+    for _, share, _ in scan:
+        cuts = [min(len(hits), max(1, round(share * len(hits)))) for hits, _ in ranked_days]
+        hit_count = sum(int(hits[:cut].sum()) for cut, (hits, _) in zip(cuts, ranked_days, strict=True))
+        submitted, true_pairs = sum(cuts), sum(true for _, true in ranked_days)
+        f1.append(2 * hit_count / (submitted + true_pairs))
+        pairs.append(submitted)
+    best_k = _smoothed_best([k for k, _, _ in scan], f1, pairs)
+    best_share = next(share for k, share, _ in scan if k == best_k)
+    (rule, eval_top_k, top_k_share, predict_top_k), = _query(
+        database, "select operating_point_rule, eval_top_k, top_k_share, predict_top_k from operating_point")
+    assert (rule, eval_top_k) == ("top_k_share_pooled", best_k)
+    assert top_k_share == pytest.approx(best_share)
+    assert predict_top_k == max(1, round(best_share * len(predict_probs)))
+    assert _query(database, "select max(pooled_days) from pooled_share_scan") == [(len(days) + 1,)]
     # back to the project's rule for the tests that follow
     assert main(["score", "--run", str(scored["run"]), "--raw-dir", str(scored["raw"]),
                  "--experiments", str(scored["experiments"])]) == 0

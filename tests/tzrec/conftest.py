@@ -27,7 +27,7 @@ def tzrec_python() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """train / eval / predict / id_buckets Parquet files shaped like the exports (see tiny_data.py)."""
+    """train / eval / predict / validation / id_buckets Parquet files shaped like the exports (see tiny_data.py)."""
     return write_tiny_data(tmp_path_factory.mktemp("tiny_data"))
 
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+import runner.tzrec.steps
 from runner.cli import build_parser
+from runner.tzrec.config import ConfigSummary
 from runner.tzrec.interpreter import DEFAULT_TZREC_PYTHON, SHIMS_DIR, TzrecNotFoundError, child_env, find_tzrec_python
 from runner.tzrec.launch import (
     DEFAULT_STALL_SECONDS,
     STALL_ENV,
+    StepRun,
     TzrecStepError,
     _root_cause,
     run_step,
@@ -24,6 +31,7 @@ from runner.tzrec.launch import (
     torchrun_command,
 )
 from runner.tzrec.runfolder import RunFolder
+from runner.tzrec.steps import RunOptions, Session, run_command
 
 
 def _fake_python(path: Path, script: str) -> Path:
@@ -165,3 +173,102 @@ def test_a_bad_stall_limit_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(STALL_ENV, "ten minutes")
     with pytest.raises(TzrecStepError, match="not a number of seconds"):
         stall_seconds_from_env()
+
+
+def _fake_tzrec(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """tzrec stood in for: the config is copied as its rendering, and each step writes the outputs the runner
+    checks (predictions: the input's reserved columns and a constant score). Returns the steps launched."""
+    launched: list[str] = []
+
+    def render(python: Path, source: Path, destination: Path, buckets: Mapping[str, int],
+               fields: Mapping[str, str], header: str = "") -> ConfigSummary:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(source.read_text())
+        return ConfigSummary(source=source, model="DeepFM", fg_mode="FG_NONE", dataset_type="ParquetDataset",
+                             label_fields=("label",), features=())
+
+    def run(step: str, python: Path, module: str, args: Sequence[str], *, nproc: int, log_path: Path,
+            cwd: Path, env: Mapping[str, str] | None = None) -> StepRun:
+        launched.append(step)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("")
+        flags = dict(zip(args[::2], args[1::2], strict=True))
+        if module == "tzrec.train_eval":
+            (cwd / "model" / "model.ckpt-1").mkdir(parents=True)
+            (cwd / "model" / "train_eval_result_v2.txt").write_text('{"global_step": 1, "auc": 0.5}\n')
+            (cwd / "model" / "pipeline.config").write_text("")
+        elif module == "tzrec.export":
+            Path(flags["--export_dir"]).mkdir(parents=True)
+            for name in ("scripted_model.pt", "pipeline.config"):
+                (Path(flags["--export_dir"]) / name).write_text("")
+        elif module == "tzrec.predict":
+            source = pq.read_table(flags["--predict_input_path"], columns=flags["--reserved_columns"].split(","))
+            scores = {"logits": pa.array([0.0] * source.num_rows, pa.float32()),
+                      "probs": pa.array([0.5] * source.num_rows, pa.float32())}
+            output = Path(flags["--predict_output_path"])
+            output.mkdir(parents=True)
+            pq.write_table(pa.table({**scores, **{c: source.column(c) for c in source.column_names}}),
+                           output / "part-0.parquet")
+        return StepRun(seconds=0.0, peak_rss_gb=0.0)
+
+    monkeypatch.setattr(runner.tzrec.steps, "render_config", render)
+    monkeypatch.setattr(runner.tzrec.steps, "run_step", run)
+    return launched
+
+
+def _options(tmp_path: Path, config: Path, data: dict[str, Path], **changes: object) -> RunOptions:
+    python = _fake_python(tmp_path / "python", "exit 1\n")
+    options = RunOptions(config=config, train_data=data["train"], eval_data=data["eval"],
+                         predict_data=data["predict"], predict_validation_data=data["validation"],
+                         buckets=data["id_buckets"], outputs_dir=tmp_path / "outputs", tzrec_python=python)
+    return dataclasses.replace(options, **changes)
+
+
+def test_predict_predicts_the_validation_users_too_and_reuses_what_is_finished(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_data: dict[str, Path], deepfm_config: Path) -> None:
+    """A run predicted before predict_validation existed (its data None here) gains only that step on the next
+    `predict`; then everything is reused."""
+    launched = _fake_tzrec(monkeypatch)
+    without = _options(tmp_path, deepfm_config, tiny_data, predict_validation_data=None)
+    assert [o.step for o in Session(without).plan("predict")] == ["train", "export", "predict_eval",
+                                                                 "predict_predict"]
+    run_command("predict", without)
+    assert launched == ["train", "export", "predict_eval", "predict_predict"]
+    run = RunFolder.for_config(deepfm_config, tmp_path / "outputs")
+    assert not run.prediction_files("validation")
+
+    launched.clear()
+    options = _options(tmp_path, deepfm_config, tiny_data)
+    outcomes = run_command("predict", options)
+    assert [(o.step, o.ran) for o in outcomes] == [("train", False), ("export", False), ("predict_eval", False),
+                                                   ("predict_predict", False), ("predict_validation", True)]
+    assert launched == ["predict_validation"]
+    predictions = pq.read_table(run.predictions_dir("validation"))
+    assert predictions.column_names == ["logits", "probs", "user_id", "item_id", "cutoff_date", "label"]
+    assert predictions.num_rows == pq.read_metadata(tiny_data["validation"]).num_rows
+    assert (run.read_record("predict_validation") or {})["fingerprint"]["data"][0][0] == str(tiny_data["validation"])
+
+    launched.clear()
+    assert not any(o.ran for o in run_command("predict", options)) and launched == []
+    # the step is predict's own: --force predicts it again (and the other sets), without retraining
+    assert [o.step for o in run_command("predict", dataclasses.replace(options, force=True)) if o.ran] == [
+        "predict_eval", "predict_predict", "predict_validation"]
+
+
+def test_the_validation_users_are_checked_as_a_labelled_set_once_per_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_data: dict[str, Path], deepfm_config: Path) -> None:
+    _fake_tzrec(monkeypatch)
+    session = Session(_options(tmp_path, deepfm_config, tiny_data))
+    (validation,) = session.datasets(["predict_validation"])
+    assert (validation.role, validation.path) == ("validation", tiny_data["validation"])
+    assert validation.reserved == ("item_id", "user_id") and validation.optional_reserved == ("cutoff_date", "label")
+    # RunOptions.from_exports: training evaluates on the same file predict_validation scores; it is read once
+    shared = Session(_options(tmp_path, deepfm_config, tiny_data, eval_data=tiny_data["validation"]))
+    checked = shared.datasets(["train", "predict_validation"])
+    assert [d.path for d in checked] == [tiny_data["train"], tiny_data["validation"]]
+    assert checked[1].needs_label and checked[1].reserved == ("item_id", "user_id")
+
+
+def test_the_exports_wiring_predicts_the_validation_export(tmp_path: Path, deepfm_config: Path) -> None:
+    options = RunOptions.from_exports(deepfm_config, tmp_path)
+    assert options.predict_validation_data == tmp_path / "validation.parquet"

@@ -1,4 +1,6 @@
-"""The one real run, no mocks: tiny Parquet -> train (1 short epoch) -> export -> predict, through the CLI."""
+"""The one real run, no mocks: tiny Parquet -> train (1 short epoch) -> export -> predict, through the CLI.
+
+`predict` writes predictions/{eval,predict,validation}/ (--validation-data: the held-out users' set)."""
 
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ def _main(args: list[str], caplog: pytest.LogCaptureFixture) -> int:
 def _args(command: str, config: Path, data: dict[str, Path], outputs: Path, *extra: str) -> list[str]:
     return [command, "--config", str(config), "--train-data", str(data["train"]), "--eval-data", str(data["eval"]),
             "--buckets", str(data["id_buckets"]), "--outputs", str(outputs), "--tzrec-python", *extra] + (
-        ["--predict-data", str(data["predict"])] if command == "predict" else [])
+        ["--predict-data", str(data["predict"]), "--validation-data", str(data["validation"])]
+        if command == "predict" else [])
 
 
 @pytest.mark.tzrec
@@ -57,10 +60,10 @@ def test_train_export_predict(tzrec_python: Path, tiny_data: dict[str, Path], de
     train_result = json.loads((model / "train_eval_result_v2.txt").read_text().splitlines()[-1])
     assert train_result["global_step"] > 0 and 0 <= train_result["auc"] <= 1
     assert (run / "export" / "scripted_model.pt").is_file()
-    for step in ("train", "export", "predict_eval", "predict_predict"):
+    for step in ("train", "export", "predict_eval", "predict_predict", "predict_validation"):
         assert (run / "logs" / f"{step}.log").is_file() and (run / "logs" / f"{step}.done.json").is_file()
 
-    for data_set, schema in (("eval", EVAL_SCHEMA), ("predict", PREDICT_SCHEMA)):
+    for data_set, schema in (("eval", EVAL_SCHEMA), ("predict", PREDICT_SCHEMA), ("validation", EVAL_SCHEMA)):
         predictions = pq.read_table(run / "predictions" / data_set)
         assert predictions.schema.remove_metadata().equals(schema), predictions.schema
         source = pq.read_table(tiny_data[data_set])
@@ -96,7 +99,7 @@ def test_two_processes_train_and_predict_every_row(tzrec_python: Path, tiny_data
     run = outputs / "deepfm_tiny"
     train_record = json.loads((run / "logs" / "train.done.json").read_text())
     assert train_record["nproc"] == 2 and train_record["peak_rss_gb"] > 0
-    for data_set in ("eval", "predict"):
+    for data_set in ("eval", "predict", "validation"):
         parts = sorted((run / "predictions" / data_set).glob("part-*.parquet"))
         assert len(parts) == 2, parts
         predictions = pa.concat_tables([pq.read_table(part) for part in parts])
@@ -118,7 +121,7 @@ def test_multi_task_model_scores_through_its_purchase_tower(tzrec_python: Path, 
     run = outputs / "dbmtl_tiny"
     train_result = json.loads((run / "model" / "train_eval_result_v2.txt").read_text().splitlines()[-1])
     assert {"auc_buy", "auc_touch"} <= set(train_result)
-    for data_set in ("eval", "predict"):
+    for data_set in ("eval", "predict", "validation"):
         predictions = pq.read_table(run / "predictions" / data_set)
         names = set(predictions.column_names)
         assert {"probs", "logits", "probs_buy", "logits_buy", "probs_touch", "user_id", "item_id"} <= names

@@ -61,14 +61,15 @@ def tiny_table(rows: int, seed: int, with_label: bool = True) -> pa.Table:
 
 
 def write_tiny_data(
-    folder: Path, train_rows: int = 400, eval_rows: int = 200, predict_rows: int = 150
+    folder: Path, train_rows: int = 400, eval_rows: int = 200, predict_rows: int = 150, validation_rows: int = 120
 ) -> dict[str, Path]:
-    """Write train/eval/predict parquet and id_buckets.parquet into `folder`; returns their paths."""
+    """Write train/eval/predict/validation parquet and id_buckets.parquet into `folder`; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / f"{name}.parquet" for name in ("train", "eval", "predict", "id_buckets")}
+    paths = {name: folder / f"{name}.parquet" for name in ("train", "eval", "predict", "validation", "id_buckets")}
     pq.write_table(tiny_table(train_rows, seed=1), paths["train"])
     pq.write_table(tiny_table(eval_rows, seed=2), paths["eval"])
     pq.write_table(tiny_table(predict_rows, seed=3, with_label=False), paths["predict"])
+    pq.write_table(tiny_table(validation_rows, seed=4), paths["validation"])
     write_buckets(paths["id_buckets"], BUCKETS)
     return paths
 

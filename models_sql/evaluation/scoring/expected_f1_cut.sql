@@ -15,7 +15,7 @@ with
 pairs as (
 
     select * from {{ ref('scored_pairs') }}
-    where is_within_user_cap
+    where dataset in ('eval', 'predict') and is_within_user_cap
 
 ),
 

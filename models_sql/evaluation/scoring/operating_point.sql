@@ -11,7 +11,10 @@
                    from its probabilities calibrated on the eval day (expected_f1_calibration):
                    the eval day gives the calibration, the predict day its own scores;
       expected_f1_platt  the same with a Platt calibration (a slope and an intercept fitted on
-                   the eval day's labels) instead of a shift alone.
+                   the eval day's labels) instead of a shift alone;
+      top_k_share_pooled  as top_k_share_smoothed, from the share with the best smoothed F1 over
+                   the eval day pooled with the validation users' normal training label days
+                   (pooled_share_scan) instead of over the eval day alone.
     One row. The predict day contributes its count of scored pairs, and under the expected-F1
     rules its scores; never its labels. -#}
 
@@ -22,6 +25,13 @@ with
 scan as (
 
     select * from {{ ref('f1_scan') }}
+
+),
+
+pooled_best as (
+
+    select * from {{ ref('pooled_share_scan') }}
+    where is_best_smoothed
 
 ),
 
@@ -41,10 +51,16 @@ best_threshold as (
 
 best_top_k as (
 
-    select * from scan
+    select scan.* from scan
+    {%- if operating_point_rule() == 'top_k_share_pooled' %}
+    -- the eval day's row of the share chosen on the pooled days
+    inner join pooled_best on scan.top_k = pooled_best.top_k
+    where scan.scan = 'top_k'
+    {%- else %}
     where
-        scan = 'top_k'
-        and {{ 'is_best_smoothed' if operating_point_rule() == 'top_k_share_smoothed' else 'is_best' }}
+        scan.scan = 'top_k'
+        and {{ 'scan.is_best_smoothed' if operating_point_rule() == 'top_k_share_smoothed' else 'scan.is_best' }}
+    {%- endif %}
 
 ),
 
@@ -152,6 +168,8 @@ chosen as (
     left join scan
         on
             case
+                when carried_top_k.operating_point_rule = 'top_k_share_pooled'
+                    then scan.scan = 'top_k' and scan.top_k = carried_top_k.eval_top_k
                 when carried_top_k.operating_point_rule = 'threshold' then scan.scan = 'threshold' and scan.is_best
                 when carried_top_k.operating_point_rule = 'top_k_share_smoothed'
                     then scan.scan = 'top_k' and scan.is_best_smoothed

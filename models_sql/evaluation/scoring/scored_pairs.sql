@@ -1,16 +1,25 @@
 {#- Every scored pair of the eval day and of the predict day, ranked: within its user (for the
     per-user cap) and within its day among the pairs the cap keeps (for top-K). Ties in
-    probability are broken by user_id, item_id, so every rank is reproducible. -#}
+    probability are broken by user_id, item_id, so every rank is reproducible.
+    Under operating_point_rule top_k_share_pooled, the validation users' pairs of every training
+    label day too (dataset 'validation', one ranking per day): the run's predictions/validation/
+    exist only for the runs that rule scores, so no other rule reads them. -#}
 
 {%- set user_cap = var('score_max_pairs_per_user') %}
 {%- set user_cap_sql = user_cap if user_cap is not none else 'null' %}
+{%- set reads_validation = operating_point_rule() == 'top_k_share_pooled' %}
 
 with
 
 calendar as (
 
-    select * from {{ ref('int_label_calendar') }}
-    where dataset in ('eval', 'predict')
+    select
+        *,
+        -- the validation users' rows belong to the training label days
+        case when dataset = 'train' then 'validation' else dataset end as scored_dataset
+
+    from {{ ref('int_label_calendar') }}
+    where dataset in ('eval', 'predict'{{ ", 'train'" if reads_validation }})
 
 ),
 
@@ -40,11 +49,31 @@ predict_predictions as (
 
 ),
 
+{%- if reads_validation %}
+
+validation_predictions as (
+
+    select
+        'validation' as dataset,
+        cutoff_date,
+        user_id,
+        item_id,
+        probs
+
+    from {{ tianchi_predictions('validation') }}
+
+),
+{%- endif %}
+
 predictions as (
 
     select * from eval_predictions
     union all
     select * from predict_predictions
+    {%- if reads_validation %}
+    union all
+    select * from validation_predictions
+    {%- endif %}
 
 ),
 
@@ -66,7 +95,7 @@ ranked_within_user as (
     select
         *,
         row_number() over (
-            partition by dataset, user_id order by prob desc, item_id asc
+            partition by dataset, prediction_cutoff_date, user_id order by prob desc, item_id asc
         ) as user_rank
 
     from typed
@@ -89,9 +118,10 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by dataset, is_within_user_cap order by prob desc, user_id asc, item_id asc
+            partition by dataset, prediction_cutoff_date, is_within_user_cap
+            order by prob desc, user_id asc, item_id asc
         ) as rank_in_cap_group,
-        count(*) over (partition by dataset) as scored_pairs
+        count(*) over (partition by dataset, prediction_cutoff_date) as scored_pairs
 
     from capped
 
@@ -113,7 +143,11 @@ final as (
         ranked.scored_pairs
 
     from ranked
-    inner join calendar on ranked.dataset = calendar.dataset
+    inner join calendar
+        on
+            ranked.dataset = calendar.scored_dataset
+            -- the eval and predict sets hold one cutoff each; a validation pair joins its own day
+            and (ranked.dataset <> 'validation' or ranked.prediction_cutoff_date = calendar.cutoff_date)
 
 )
 
