@@ -51,16 +51,17 @@ best_threshold as (
 
 best_top_k as (
 
-    select scan.* from scan
-    {%- if operating_point_rule() == 'top_k_share_pooled' %}
-    -- the eval day's row of the share chosen on the pooled days
-    inner join pooled_best on scan.top_k = pooled_best.top_k
-    where scan.scan = 'top_k'
-    {%- else %}
+    select scan.*
+    from scan
+    left join pooled_best on scan.top_k = pooled_best.top_k
     where
         scan.scan = 'top_k'
-        and {{ 'scan.is_best_smoothed' if operating_point_rule() == 'top_k_share_smoothed' else 'scan.is_best' }}
-    {%- endif %}
+        and case {{ tianchi_string_literal(operating_point_rule()) }}
+            -- the eval day's row of the share chosen on the pooled days
+            when 'top_k_share_pooled' then pooled_best.top_k is not null
+            when 'top_k_share_smoothed' then scan.is_best_smoothed
+            else scan.is_best
+        end
 
 ),
 
@@ -169,7 +170,7 @@ chosen as (
         on
             case
                 when carried_top_k.operating_point_rule = 'top_k_share_pooled'
-                    then scan.scan = 'top_k' and scan.top_k = carried_top_k.eval_top_k
+                    then scan.scan = 'top_k' and carried_top_k.eval_top_k = scan.top_k
                 when carried_top_k.operating_point_rule = 'threshold' then scan.scan = 'threshold' and scan.is_best
                 when carried_top_k.operating_point_rule = 'top_k_share_smoothed'
                     then scan.scan = 'top_k' and scan.is_best_smoothed
