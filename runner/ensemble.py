@@ -23,25 +23,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from runner.paths import shown
+from runner.paths import PREDICTION_SETS, VALIDATION_SET, prediction_files, shown
 
 log = logging.getLogger(__name__)
 
 KEYS = ["cutoff_date", "user_id", "item_id"]
 # Every member must have predicted these; validation is averaged only when every member has it (runs
 # from before it was predicted lack it, and an average of some members would not be the ensemble's).
-REQUIRED_SPLITS = ("eval", "predict")
-OPTIONAL_SPLITS = ("validation",)
+REQUIRED_SPLITS = PREDICTION_SETS
+OPTIONAL_SPLITS = (VALIDATION_SET,)
 # How the members' scores are combined: the mean logit (the default) or the mean probability.
 COMBINE_RULES = ("logit", "probability")
 PROBABILITY_FLOOR = 1e-7  # keeps the logit of a probability of exactly 0 or 1 finite
 
 
 def _read(run_dir: Path, split: str) -> pa.Table:
-    folder = run_dir / "predictions" / split
-    files = sorted(folder.glob("*.parquet"))
+    files = prediction_files(run_dir, split)
     if not files:
-        raise FileNotFoundError(f"{folder} holds no predictions: run `python -m runner predict` (or baseline) first")
+        raise FileNotFoundError(f"{run_dir / 'predictions' / split} holds no predictions: run `python -m runner "
+                                "predict` (or baseline) first")
     return pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(k, "ascending") for k in KEYS])
 
 
@@ -64,6 +64,35 @@ def combine_probabilities(members: list[np.ndarray], combine: str = "logit") -> 
     return 1.0 / (1.0 + np.exp(-_logit(stacked).mean(axis=0)))
 
 
+def average_split(runs: list[Path], out_dir: Path, split: str, combine: str = "logit") -> Path:
+    """Write the runs' combined scores of one set to out_dir/predictions/<split>/part-0.parquet."""
+    _check_combine(combine)  # before reading any member
+    tables = [_read(run, split) for run in runs]
+    first = tables[0]
+    for run, table in zip(runs[1:], tables[1:], strict=True):
+        same = table.num_rows == first.num_rows and all(
+            table.column(k).equals(first.column(k)) for k in KEYS
+        )
+        if not same:
+            raise ValueError(
+                f"{run} predicted other {split} pairs than {runs[0]}: ensemble runs of the same exports"
+            )
+    probs = combine_probabilities([t.column("probs").to_numpy() for t in tables], combine)
+    columns = {
+        "logits": pa.array(_logit(probs).astype(np.float32)),
+        "probs": pa.array(probs.astype(np.float32)),
+        "user_id": first.column("user_id"),
+        "item_id": first.column("item_id"),
+        "cutoff_date": pc.cast(first.column("cutoff_date"), pa.string()),
+    }
+    if "label" in first.column_names:
+        columns["label"] = first.column("label")
+    folder = out_dir / "predictions" / split
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), folder / "part-0.parquet")
+    return folder
+
+
 def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = None,
                  combine: str = "logit") -> Path:
     """Write the runs' combined scores to out_dir (`combine`: COMBINE_RULES); info overrides its
@@ -73,7 +102,7 @@ def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = 
     _check_combine(combine)  # before reading any member
     splits = list(REQUIRED_SPLITS)
     for split in OPTIONAL_SPLITS:
-        lacking = [shown(run) for run in runs if not any((run / "predictions" / split).glob("*.parquet"))]
+        lacking = [shown(run) for run in runs if not prediction_files(run, split)]
         if lacking:
             log.warning("ensemble %s: no %s predictions written: %s lack them", shown(out_dir), split,
                         ", ".join(lacking))
@@ -81,29 +110,7 @@ def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = 
         else:
             splits.append(split)
     for split in splits:
-        tables = [_read(run, split) for run in runs]
-        first = tables[0]
-        for run, table in zip(runs[1:], tables[1:], strict=True):
-            same = table.num_rows == first.num_rows and all(
-                table.column(k).equals(first.column(k)) for k in KEYS
-            )
-            if not same:
-                raise ValueError(
-                    f"{run} predicted other {split} pairs than {runs[0]}: ensemble runs of the same exports"
-                )
-        probs = combine_probabilities([t.column("probs").to_numpy() for t in tables], combine)
-        columns = {
-            "logits": pa.array(_logit(probs).astype(np.float32)),
-            "probs": pa.array(probs.astype(np.float32)),
-            "user_id": first.column("user_id"),
-            "item_id": first.column("item_id"),
-            "cutoff_date": pc.cast(first.column("cutoff_date"), pa.string()),
-        }
-        if "label" in first.column_names:
-            columns["label"] = first.column("label")
-        folder = out_dir / "predictions" / split
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.table(columns), folder / "part-0.parquet")
+        average_split(runs, out_dir, split, combine)
     (out_dir / "run_info.json").write_text(json.dumps({
         "model": f"ensemble (mean {combine})",
         "combine": combine,

@@ -11,6 +11,10 @@ RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 DOCS_DIR = PROJECT_ROOT / "docs"
+# A run's prediction sets (<run>/predictions/<set>/): every operating-point rule reads the first two; the
+# validation users' set is read by top_k_share_pooled alone, and runs from before it lack it.
+PREDICTION_SETS = ("eval", "predict")
+VALIDATION_SET = "validation"
 
 
 def duckdb_path() -> Path:
@@ -25,6 +29,11 @@ def shown(path: Path) -> str:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
+
+
+def prediction_files(run_dir: Path, split: str) -> list[Path]:
+    """A run's prediction files of one set (<run>/predictions/<split>/*.parquet), sorted; [] when none."""
+    return sorted((run_dir / "predictions" / split).glob("*.parquet"))
 
 
 def project_path(text: str) -> Path:

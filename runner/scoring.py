@@ -24,11 +24,10 @@ import yaml
 
 from runner.dbt import project_vars, run_dbt
 from runner.oracle import OracleBound, oracle_bound
-from runner.paths import OUTPUTS_DIR, duckdb_path, project_path, shown
+from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, prediction_files, project_path, shown
 
 log = logging.getLogger("runner.scoring")
 
-PREDICTION_SETS = ("eval", "predict")
 SCORING_SELECTOR = "tag:scoring"
 # the rules whose predict-day K is that day's own expected-F1 cut (models_sql/evaluation/scoring/expected_f1_cut.sql)
 EXPECTED_F1_RULES = ("expected_f1", "expected_f1_platt")
@@ -194,7 +193,7 @@ def predictions_dir(run_dir: Path) -> Path:
 
 def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
     """The prediction files of each set; FileNotFoundError naming what is missing and how to make it."""
-    found = {name: sorted((predictions_dir(run_dir) / name).glob("*.parquet")) for name in PREDICTION_SETS}
+    found = {name: prediction_files(run_dir, name) for name in PREDICTION_SETS}
     missing = [f"{shown(predictions_dir(run_dir) / name)}/*.parquet" for name, files in found.items() if not files]
     if missing:
         raise FileNotFoundError(

@@ -41,10 +41,8 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,7 +53,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from runner.paths import DATA_DIR, OUTPUTS_DIR, PROJECT_ROOT, shown
+from runner.paths import DATA_DIR, OUTPUTS_DIR, PREDICTION_SETS, PROJECT_ROOT, VALIDATION_SET, prediction_files, shown
 from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
@@ -290,24 +288,18 @@ def run_tzrec(workspace: Workspace, config: Path, model_seed: int) -> Path:
 
 
 def average(workspace: Workspace, name: str, members: list[Path]) -> Path:
-    from runner.ensemble import average_runs
+    from runner.ensemble import average_runs, average_split
 
     out = workspace.outputs / "mean" / name
-    newest = max(p.stat().st_mtime for m in members for split in ("eval", "predict")
-                 for p in (m / "predictions" / split).glob("*.parquet"))
-    if (_has_predictions(out) and _combined_by(out) == ENSEMBLE_COMBINE
-            and min(p.stat().st_mtime for split in ("eval", "predict")
-                    for p in (out / "predictions" / split).glob("*.parquet")) > newest):
+    newest = max(_file_times(m, PREDICTION_SETS)[1] for m in members)
+    up_to_date = _has_predictions(out) and _file_times(out, PREDICTION_SETS)[0] > newest
+    if up_to_date and _combined_by(out) == ENSEMBLE_COMBINE:
         # up to date, unless every member has since predicted a split the average lacks (validation): average
-        # into a scratch folder and take that split alone, so the eval and predict files, and the scores made
-        # from them, stay as they are
+        # that split alone, so the eval and predict files, and the scores made from them, stay as they are
         added = set.intersection(*(_prediction_splits(m) for m in members)) - _prediction_splits(out)
-        if added:
-            with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
-                average_runs(members, Path(scratch), combine=ENSEMBLE_COMBINE)
-                for split in sorted(added):
-                    shutil.move(Path(scratch) / "predictions" / split, out / "predictions" / split)
-            log.info("%s: averaged the members' %s predictions", shown(out), ", ".join(sorted(added)))
+        for split in sorted(added):
+            log.info("%s: averaging the members' %s predictions", shown(out), split)
+            average_split(members, out, split, combine=ENSEMBLE_COMBINE)
         return out
     return average_runs(members, out, combine=ENSEMBLE_COMBINE)
 
@@ -321,13 +313,18 @@ def _combined_by(run_dir: Path) -> str:
 
 
 def _has_predictions(run_dir: Path) -> bool:
-    return all(any((run_dir / "predictions" / split).glob("*.parquet")) for split in ("eval", "predict"))
+    return all(prediction_files(run_dir, split) for split in PREDICTION_SETS)
 
 
 def _prediction_splits(run_dir: Path) -> set[str]:
-    """The splits a run has predictions of (predictions/<split>/*.parquet)."""
-    folder = run_dir / "predictions"
-    return {p.name for p in folder.iterdir() if any(p.glob("*.parquet"))} if folder.is_dir() else set()
+    """The sets a run has predictions of."""
+    return {split for split in (*PREDICTION_SETS, VALIDATION_SET) if prediction_files(run_dir, split)}
+
+
+def _file_times(run_dir: Path, splits: tuple[str, ...]) -> tuple[float, float]:
+    """The oldest and the newest modification time of the run's prediction files of these sets ((0, 0): none)."""
+    times = [p.stat().st_mtime for split in splits for p in prediction_files(run_dir, split)]
+    return (min(times), max(times)) if times else (0.0, 0.0)
 
 
 # ---- scoring -------------------------------------------------------------------------------------
@@ -340,11 +337,9 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     path = run_dir / SCORE_FILE
     rules = rules_for(run_dir)
     # the validation predictions feed POOLED_RULE only: written after the score file, they rescore that rule alone
-    newest = max(p.stat().st_mtime for split in ("eval", "predict")
-                 for p in (run_dir / "predictions" / split).glob("*.parquet"))
-    if path.exists() and path.stat().st_mtime > newest:
+    if path.exists() and path.stat().st_mtime > _file_times(run_dir, PREDICTION_SETS)[1]:
         record = json.loads(path.read_text())
-        if POOLED_RULE in rules and _validation_mtime(run_dir) > path.stat().st_mtime:
+        if _file_times(run_dir, (VALIDATION_SET,))[1] > path.stat().st_mtime:
             record.pop(POOLED_RULE, None)
         missing = [rule for rule in rules if rule not in record]
         if missing or "eval_auc" not in record or not (run_dir / SUBMISSION_FILE).is_file():
@@ -388,12 +383,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
 def rules_for(run_dir: Path) -> list[str]:
     """The RULES a run can be scored under: POOLED_RULE needs its validation users' predictions, which runs
     from before them lack (the report shows such a rule as not scored)."""
-    return [rule for rule in RULES if rule != POOLED_RULE or _validation_mtime(run_dir) > 0]
-
-
-def _validation_mtime(run_dir: Path) -> float:
-    """The newest validation prediction file's time (0: none)."""
-    return max((p.stat().st_mtime for p in (run_dir / "predictions" / "validation").glob("*.parquet")), default=0.0)
+    return [rule for rule in RULES if rule != POOLED_RULE or prediction_files(run_dir, VALIDATION_SET)]
 
 
 def _score_rule(workspace: Workspace, run_dir: Path, rule: str) -> tuple[dict[str, Any], Any]:

@@ -68,6 +68,12 @@
     (cast(conv(substr(md5(concat(cast({{ expression }} as string), ':{{ seed }}')), 1, 8), 16, 10) as bigint) / 4294967296.0)
 {%- endmacro %}
 
+{#- Whether a user is one of the validation users (a hash of user_id: the users no model trains
+    on): the one definition of the split, for samples.sql's dataset and validation_purchases. -#}
+{% macro tianchi_is_validation_user(user_id) -%}
+    ({{ tianchi_hash_fraction(user_id, var('split_seed')) }} < {{ var('validation_user_share') }})
+{%- endmacro %}
+
 {#- The hour of an event counted from the first logged hour: orders events across days. -#}
 {% macro hour_slot(date_column, hour_column) -%}
     (24 * {{ dbt.datediff(tianchi_date_var('log_start_date'), date_column, 'day') }} + {{ hour_column }})

@@ -89,6 +89,26 @@
 {%- endmacro %}
 
 
+{#- The smoothed top-K curve of a scan (f1_scan; pooled_share_scan): for each top_k of the relation
+    `scored` (rows with a null top_k take no part), the mean F1 of the settings within a factor
+    score_smoothing_ratio of it, both ways; a window of fewer than score_smoothing_min_settings
+    settings (the smallest K) smooths nothing and has no value. Columns top_k, f1_smoothed. -#}
+{% macro tianchi_smoothed_top_k_f1(scored) -%}
+    select
+        {{ scored }}.top_k,
+        case
+            when count(*) >= {{ var('score_smoothing_min_settings') }} then avg(neighbours.f1)
+        end as f1_smoothed
+
+    from {{ scored }}
+    inner join {{ scored }} as neighbours
+        on
+            {{ scored }}.top_k <= neighbours.top_k * {{ var('score_smoothing_ratio') }}
+            and {{ scored }}.top_k * {{ var('score_smoothing_ratio') }} >= neighbours.top_k
+    group by 1
+{%- endmacro %}
+
+
 {#- var operating_point_rule, checked. -#}
 {% macro operating_point_rule() -%}
     {%- set rules = ['top_k_share', 'top_k_share_smoothed', 'threshold', 'expected_f1', 'expected_f1_platt',

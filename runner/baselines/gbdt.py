@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from runner.contracts import BIN_SUFFIX
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR
+from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, PROCESSED_DIR, VALIDATION_SET, prediction_files
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ ID_CODES = {"user_code", "item_code", "category_code"}  # high-cardinality ids: 
 RESERVED = ["user_id", "item_id", "cutoff_date"]
 # The exports each run predicts, into predictions/<split>/: validation (the held-out users of the
 # training label days) is also the early-stopping set, and an operating-point rule reads its predictions.
-SPLITS = ("eval", "predict", "validation")
+SPLITS = (*PREDICTION_SETS, VALIDATION_SET)
 
 
 @dataclass
@@ -187,7 +187,7 @@ def _predict_split(booster: lgb.Booster, features: list[str], processed_dir: Pat
 
 def missing_splits(run_dir: Path) -> list[str]:
     """The SPLITS a run has no predictions of."""
-    return [split for split in SPLITS if not any((run_dir / "predictions" / split).glob("*.parquet"))]
+    return [split for split in SPLITS if not prediction_files(run_dir, split)]
 
 
 def predict_missing_splits(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -> list[str]:

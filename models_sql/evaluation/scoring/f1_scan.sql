@@ -146,22 +146,7 @@ scored as (
 smoothed as (
 
     -- for each top-K setting: the mean F1 of the top-K settings within a factor of its K
-    select
-        scored.scan,
-        scored.top_k,
-        -- a window of fewer settings (the smallest K) smooths nothing: no smoothed value
-        case
-            when count(*) >= {{ var('score_smoothing_min_settings') }} then avg(neighbours.f1)
-        end as f1_smoothed
-
-    from scored
-    inner join scored as neighbours
-        on
-            scored.scan = neighbours.scan
-            and scored.top_k <= neighbours.top_k * {{ var('score_smoothing_ratio') }}
-            and scored.top_k * {{ var('score_smoothing_ratio') }} >= neighbours.top_k
-    where scored.scan = 'top_k'
-    group by 1, 2
+    {{ tianchi_smoothed_top_k_f1('scored') }}
 
 ),
 
@@ -172,10 +157,8 @@ with_smoothed as (
         smoothed.f1_smoothed
 
     from scored
-    left join smoothed
-        on
-            scored.scan = smoothed.scan
-            and scored.top_k = smoothed.top_k
+    -- a threshold setting (null top_k) has no smoothed F1
+    left join smoothed on scored.top_k = smoothed.top_k
 
 ),
 

@@ -219,18 +219,7 @@ scored as (
 smoothed as (
 
     -- as f1_scan: the mean F1 of the settings within a factor of K (both ways)
-    select
-        scored.top_k,
-        case
-            when count(*) >= {{ var('score_smoothing_min_settings') }} then avg(neighbours.f1)
-        end as f1_smoothed
-
-    from scored
-    inner join scored as neighbours
-        on
-            scored.top_k <= neighbours.top_k * {{ var('score_smoothing_ratio') }}
-            and scored.top_k * {{ var('score_smoothing_ratio') }} >= neighbours.top_k
-    group by 1
+    {{ tianchi_smoothed_top_k_f1('scored') }}
 
 ),
 
