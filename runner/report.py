@@ -18,7 +18,7 @@ from typing import Any
 from runner.bootstrap import DEFAULT_RESAMPLES, paired_difference
 from runner.oracle import read_answers
 from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
-from runner.study import RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study
+from runner.study import BLEND_KIND, RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study
 
 PLOT = DOCS_DIR / "results_f1.png"
 MAIN_RULE = RULES[0]
@@ -95,6 +95,7 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
                  "tzrec": record["model"] + ", one model seed",
                  "tzrec_seed_mean": record["model"] + ", mean of the model seeds",
                  "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
+                 BLEND_KIND: record["model"] + " (blend of " + " + ".join(record.get("members", [])) + ")",
                  }.get(kind, record["model"])
         pooled[(int(record["generator_seed"]), label, kind)].append(record)
     for seed, runs in references.items():
@@ -112,7 +113,7 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
         members: list[dict[str, Any]] = []
         if kind == "tzrec_seed_mean" or (kind == "gbdt" and records[0].get("members")):
             members = singles[(seed, records[0]["model"])]
-        elif kind == "tzrec_ensemble":
+        elif kind in ("tzrec_ensemble", BLEND_KIND):
             members = [r for stem in records[0].get("members", []) for r in singles[(seed, stem)]]
         grouped[seed][label] = ModelSeed(label, kind, records, members)
     return grouped
@@ -265,6 +266,29 @@ def _verdict_lines(best_label: str, best: dict[str, Any], gbdt: dict[str, Any]) 
         f"**Target {'met' if met else 'not met'}**: at least the GBDT on "
         f"{sum(beats)} of {len(beats)} seeds, at least 1.5× the cart rule on {sum(cart_ok)} of {len(cart_ok)}.",
     ]
+    return lines
+
+
+def blends(summary: dict[str, Any]) -> list[str]:
+    """Each blend (the GBDT reference and tzrec models in one mean logit) against the GBDT and the judged
+    tzrec model, seed by seed, on a line apart: it holds the reference, so it is never the tzrec model."""
+    chosen = judged(summary)
+    rows = [(label, row) for label, row in summary.items() if row["kind"] == BLEND_KIND]
+    if chosen is None or not rows:
+        return []
+    best_label, best, gbdt = chosen
+    lines = []
+    for label, row in rows:
+        beats_gbdt = sum(f >= g for f, g in zip(row["f1s"], gbdt["f1s"], strict=True))
+        beats_tzrec = sum(f >= t for f, t in zip(row["f1s"], best["f1s"], strict=True))
+        lines += [
+            f"Beside the judgement (it holds the GBDT reference, so it is not a tzrec model): the blend "
+            f"**{label}** scores " + ", ".join(f"{f:.4f}" for f in row["f1s"])
+            + f" on 12-19 (mean {row['mean']:.4f}; eval-day mean {row['eval_mean']:.4f}), "
+            + ", ".join(f"{r:.2f}×" for r in row["ratios"]) + f" the cart rule: at least the GBDT on {beats_gbdt} "
+            f"of {len(row['f1s'])} seeds and at least {best_label} on {beats_tzrec}.",
+            "",
+        ]
     return lines
 
 
@@ -480,6 +504,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "",
         *verdict(summary),
         "",
+        *blends(summary),
         *noise(summary, answers),
         f"![12-19 F1 by model and generator seed]({picture.name})",
         "",

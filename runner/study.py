@@ -8,6 +8,8 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
                                            # the mean of one run per LightGBM seed
     tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
     ensembles: {name: [config stem, ...]}  # mean logit of the seed-averaged runs of those configs
+    blends: {name: [gbdt_v1, config stem, ...]}  # the same with the GBDT reference among the members:
+                                           # reported beside the tzrec models, never judged as one
     variant: negative_keep_1               # optional, with dbt_vars: the same months built with
     dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars (or {}: the same), in folders of their own
 
@@ -17,6 +19,7 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     m<S>/<config stem>/      one tzrec run per model seed S
     mean/<config stem>/      the mean logit of a config's model-seed runs (the "average several seeds" lever)
     mean/<ensemble name>/    the mean logit of several configs' seed-averaged runs
+    mean/<blend name>/       the mean logit of the GBDT reference and tzrec seed averages
     gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
@@ -65,6 +68,7 @@ VARIANT_DATA = DATA_DIR / "variants"
 SCORE_FILE = "study_score.json"
 SUBMISSION_FILE = "submission.tsv"  # the run's 12-19 submission under the default rule (dbt's `submission`)
 ENSEMBLE_COMBINE = "logit"  # how seed averages and ensembles combine their members (runner/ensemble.py)
+BLEND_KIND = "tzrec_gbdt_blend"  # a score record's kind for a blend: the report never judges it as a tzrec model
 # The rules every run is scored under (dbt var operating_point_rule): the default first, then the others.
 RULES = ("top_k_share_smoothed", "top_k_share", "expected_f1", "expected_f1_platt", "top_k_share_pooled")
 POOLED_RULE = "top_k_share_pooled"  # scored only where the run has predictions/validation/ (rules_for)
@@ -95,6 +99,7 @@ class Study:
     tzrec: list[Path]
     gbdt_seeds: list[int] = field(default_factory=list)  # LightGBM seeds; [] = one run with its default seed
     ensembles: dict[str, list[str]] = field(default_factory=dict)
+    blends: dict[str, list[str]] = field(default_factory=dict)
     variant: str | None = None
     dbt_vars: dict[str, Any] = field(default_factory=dict)
 
@@ -119,7 +124,7 @@ class Study:
         if not isinstance(spec, dict):
             raise StudyError(f"{path}: a study file is a mapping (generator_seeds, model_seeds, gbdt, tzrec)")
         unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles",
-                               "variant", "dbt_vars"}
+                               "blends", "variant", "dbt_vars"}
         if unknown:
             raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
         variant = spec.get("variant")
@@ -157,15 +162,24 @@ class Study:
         gbdt_seeds = [int(s) for s in (gbdt or {}).get("seeds") or []]
         if len(gbdt_seeds) == 1:
             raise StudyError(f"{path}: gbdt seeds average two or more LightGBM seeds; for one run leave `seeds` out")
+        gbdt_name = (gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None
+        blends = {str(k): [str(m) for m in v] for k, v in (spec.get("blends") or {}).items()}
+        for name, members in blends.items():
+            unknown_members = [m for m in members if m not in stems and m != gbdt_name]
+            if unknown_members or gbdt_name not in members or not stems & set(members):
+                unknown_text = ", ".join(unknown_members) or "none"
+                raise StudyError(f"{path}: blend {name} needs the study's GBDT ({gbdt_name or 'none: add `gbdt`'}) "
+                                 f"and one or more of its tzrec configs (unknown: {unknown_text})")
         return cls(
             source=path,
             generator_seeds=[int(s) for s in spec.get("generator_seeds", [DEFAULT_GENERATOR_SEED])],
             users=int(spec.get("users", 20_000)),
             model_seeds=[int(s) for s in spec.get("model_seeds", [1])],
-            gbdt_name=(gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None,
+            gbdt_name=gbdt_name,
             gbdt_seeds=gbdt_seeds,
             tzrec=configs,
             ensembles=ensembles,
+            blends=blends,
             variant=str(variant) if variant else None,
             dbt_vars={str(k): v for k, v in dbt_vars.items()},
         )
@@ -469,15 +483,18 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
         started = time.monotonic()
         workspace = study.workspace(generator_seed)
         ensure_month(workspace, study.users, study.train_exports)
+        seed_averaged: dict[str, Path] = {}  # config stem (or the GBDT's name) -> the run that makes one submission
         if study.gbdt_name and not study.gbdt_seeds:
             run_dir = run_gbdt(workspace, study.gbdt_name)
             records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt"}))
+            seed_averaged[study.gbdt_name] = run_dir
         elif study.gbdt_name:
             # the reference as a seed average too: one LightGBM run moves with its seed (bagging and
             # feature sampling) about as much as one tzrec run does (docs/RESULTS_NOTES.md)
             runs = {seed: run_gbdt(workspace, study.gbdt_name, seed) for seed in study.gbdt_seeds}
-            records += score_seeds(workspace, study.gbdt_name, runs, "gbdt_single", "gbdt")[0]
-        seed_averaged: dict[str, Path] = {}
+            scored, mean = score_seeds(workspace, study.gbdt_name, runs, "gbdt_single", "gbdt")
+            records += scored
+            seed_averaged[study.gbdt_name] = mean
         for config in study.tzrec:
             runs = {seed: run_tzrec(workspace, config, seed) for seed in study.model_seeds}
             scored, mean = score_seeds(workspace, config.stem, runs, "tzrec", "tzrec_seed_mean")
@@ -490,6 +507,11 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
                 run_dir = average(workspace, name, members)
                 records.append(score(workspace, run_dir, {"model": name, "kind": "tzrec_ensemble",
                                                           "members": stems}))
+        for name, names in study.blends.items():
+            members = [seed_averaged[n] for n in names if n in seed_averaged]
+            if len(members) == len(names):
+                run_dir = average(workspace, name, members)
+                records.append(score(workspace, run_dir, {"model": name, "kind": BLEND_KIND, "members": names}))
         log.info("seed %s done in %.0f s; runs under %s", generator_seed, time.monotonic() - started,
                  shown(workspace.outputs))
     return records

@@ -57,6 +57,13 @@ def test_the_checked_in_study_file_reads() -> None:
     ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nensembles: {e: [stage2_deepfm_v3, other]}\n",
      "ensemble e needs two or more"),
     ("- a list\n", "a study file is a mapping"),
+    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [stage2_deepfm_v3]}\n",
+     "blend b needs the study's GBDT (gbdt_v1)"),
+    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [gbdt_v1, other]}\n",
+     "unknown: other"),
+    ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [gbdt_v1, stage2_deepfm_v3]}\n",
+     "none: add `gbdt`"),
+    ("gbdt: {name: gbdt_v1}\nblends: {b: [gbdt_v1]}\n", "one or more of its tzrec configs"),
     ("dbt_vars: {negative_keep_rate: 1.0}\n", "needs both a variant name and dbt_vars"),
     ("variant: more_negatives\n", "needs both a variant name and dbt_vars"),
     ("dbt_vars: {}\n", "needs both a variant name and dbt_vars"),
@@ -412,3 +419,52 @@ def test_every_rule_a_study_scores_is_described_and_named_in_the_help() -> None:
     for rule in study_module.RULES:
         assert report.RULE_TEXT.get(rule), rule
         assert rule in help_text and f"'{rule}'" in macro, rule
+
+
+def test_the_checked_in_blend_study_blends_the_reference_with_production() -> None:
+    study = Study.read(ROOT / "configs/studies/gbdt_blend.yml")
+    assert study.blends == {"stage2_gbdt_blend_v1": ["gbdt_v1", "stage2_dcn_v2_v11"]}
+    # it adds a blend to operating_point_selection's months and runs: the same folders, the same models
+    months = Study.read(ROOT / "configs/studies/operating_point_selection.yml")
+    assert study.outputs_root == months.outputs_root and study.generator_seeds == months.generator_seeds
+    assert study.tzrec == months.tzrec and study.gbdt_seeds == months.gbdt_seeds
+
+
+def test_a_blend_averages_the_gbdt_reference_with_the_tzrec_seed_average(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text("generator_seeds: [5]\nmodel_seeds: [1, 2]\ngbdt: {name: gbdt_v1, seeds: [1, 2]}\n"
+                    "tzrec: [configs/staging/stage2_deepfm_v3.config]\n"
+                    "blends: {blend_v1: [gbdt_v1, stage2_deepfm_v3]}\n")
+    study = Study.read(path)
+    averaged: dict[str, list[Path]] = {}
+
+    def average(workspace: study_module.Workspace, name: str, members: list[Path]) -> Path:
+        averaged[name] = members
+        return tmp_path / "mean" / name
+
+    monkeypatch.setattr(study_module, "ensure_month", lambda *args: None)
+    monkeypatch.setattr(study_module, "run_gbdt", lambda workspace, name, seed: tmp_path / f"m{seed}" / name)
+    monkeypatch.setattr(study_module, "run_tzrec", lambda workspace, config, seed: tmp_path / f"m{seed}" / config.stem)
+    monkeypatch.setattr(study_module, "average", average)
+    monkeypatch.setattr(study_module, "score", lambda workspace, run_dir, meta: {**meta, "run": run_dir})
+    records = study_module.run_study(study)
+
+    assert averaged["blend_v1"] == [tmp_path / "mean" / "gbdt_v1", tmp_path / "mean" / "stage2_deepfm_v3"]
+    (blend,) = [r for r in records if r["model"] == "blend_v1"]
+    assert blend["kind"] == study_module.BLEND_KIND and blend["members"] == ["gbdt_v1", "stage2_deepfm_v3"]
+
+
+def test_a_blend_is_reported_apart_and_never_judged_as_the_tzrec_model() -> None:
+    records = _three_seeds([0.10, 0.10, 0.08], [0.09, 0.09, 0.09])
+    for seed, f1 in zip((1, 2, 3), (0.12, 0.085, 0.095), strict=True):
+        # the best eval-day F1 of all: judged, it would be the tzrec model
+        records.append({**_score(seed, "blend_v1", study_module.BLEND_KIND, 0.300, f1),
+                        "members": ["gbdt_v1", "stage2_deepfm_v3"]})
+    _, summary = report._across_seeds(report.group(records))
+    verdict = "\n".join(report.verdict(summary))
+    assert "stage2_deepfm_v3, mean of the model seeds" in verdict and "blend_v1" not in verdict
+    blend = "\n".join(report.blends(summary))
+    assert "**blend_v1 (blend of gbdt_v1 + stage2_deepfm_v3)**" in blend
+    assert "0.1200, 0.0850, 0.0950" in blend
+    assert "at least the GBDT on 2 of 3 seeds and at least stage2_deepfm_v3, mean of the model seeds on 2" in blend
