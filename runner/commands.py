@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from runner.main_job import MainJob
 
     job = MainJob(config=args.config, raw_dir=args.raw_dir, nproc=args.nproc, model_seeds=tuple(args.model_seeds),
-                  tzrec_python=args.tzrec_python, experiments=args.experiments)
+                  tzrec_python=args.tzrec_python, experiments=args.experiments, blend_gbdt=args.blend_gbdt)
     job.stage("data", lambda: _ensure_data(args))
     job.stage("dbt build", lambda: build(argparse.Namespace(edition="online", raw_dir=args.raw_dir, select=None)))
     job.stage("profile", lambda: profile(args))

@@ -1,6 +1,7 @@
 """The main job behind `python -m runner run` (and `make run`): its stages, their times, the summary.
 
-    data -> dbt build -> profile -> train -> export -> predict [-> average the model seeds] -> score -> submit
+    data -> dbt build -> profile -> train -> export -> predict [-> average the model seeds]
+         [-> GBDT per seed, averaged, blended with the tzrec run (--blend-gbdt)] -> score -> submit
 
 Training evaluates on the validation users (data/processed/validation.parquet): nothing about the
 model is chosen on the eval day. `predict` then scores the eval day (data/processed/eval.parquet)
@@ -10,6 +11,11 @@ already finished on the same inputs is reused (its stage then takes seconds).
 With several model seeds (the default, as in the study behind docs/RESULTS.md) each seed trains its
 own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their logits becomes the run that
 is scored and submitted (outputs/<stem>/).
+
+With blend_gbdt (`run --blend-gbdt`) the GBDT reference is trained once per model seed too
+(outputs/model_seeds/m<S>/gbdt_v1/, averaged into outputs/gbdt_v1/), and the mean logit of the GBDT
+and the tzrec run (outputs/<stem>_gbdt_blend/) is scored and submitted instead: the blend beat both
+on the months that decided it (docs/RESULTS_NOTES.md, thirteenth pass).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
 # The production recipe: the config trained once per model seed, their logits averaged.
 DEFAULT_MODEL_SEEDS = (1, 2, 3)
+GBDT_NAME = "gbdt_v1"  # the GBDT reference's run folder name, as in the studies
+BLEND_SUFFIX = "_gbdt_blend"
 
 T = TypeVar("T")
 
@@ -67,6 +75,7 @@ class MainJob:
     tzrec_python: str | None = None
     experiments: Path | None = None
     outputs_dir: Path = OUTPUTS_DIR
+    blend_gbdt: bool = False
     times: list[StageTime] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -122,10 +131,42 @@ class MainJob:
             info = {"stage": "production" if config.parent == PRODUCTION_CONFIGS else "staging",
                     "model": f"{config.stem}, mean of model seeds {', '.join(map(str, self.model_seeds))}"}
             self.stage("average seeds", lambda: average_runs(members, run_dir, info))
+        if self.blend_gbdt:
+            run_dir = self.blend_with_gbdt(run_dir)
         self.results["run_dir"] = run_dir
         self.results["score"] = self.stage("score", lambda: score_and_record(
             run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)"))
         self.results["submission"] = self.stage("submit", lambda: submit_run(run_dir))
+
+    def blend_with_gbdt(self, tzrec_run: Path) -> Path:
+        """The GBDT reference, one LightGBM run per model seed (their mean logit when several), blended with the
+        tzrec run by the mean logit into outputs/<stem>_gbdt_blend/, the run then scored and submitted. A GBDT run
+        newer than every export it reads is reused."""
+        from runner.baselines.gbdt import GbdtParams, train_gbdt
+        from runner.ensemble import average_runs
+
+        several = len(self.model_seeds) > 1
+        members = []
+        for seed in self.model_seeds:
+            outputs_dir = self.outputs_dir / "model_seeds" / f"m{seed}" if several else self.outputs_dir
+            run_dir = outputs_dir / GBDT_NAME
+            name = f"gbdt (seed {seed})" if several else "gbdt"
+            if _newer_than_exports(run_dir / "run.json"):
+                log.info("%s: reusing %s (newer than every export)", name, shown(run_dir))
+            else:
+                self.stage(name, lambda seed=seed, outputs_dir=outputs_dir: train_gbdt(
+                    GBDT_NAME, GbdtParams(seed=seed), processed_dir=PROCESSED_DIR, outputs_dir=outputs_dir))
+            members.append(run_dir)
+        gbdt = self.outputs_dir / GBDT_NAME
+        if several:
+            seeds = ", ".join(map(str, self.model_seeds))
+            self.stage("average gbdt seeds", lambda: average_runs(members, gbdt, {
+                "stage": "reference", "model": f"{GBDT_NAME}, mean of LightGBM seeds {seeds}"}))
+        blend = self.outputs_dir / f"{tzrec_run.name}{BLEND_SUFFIX}"
+        self.stage("blend", lambda: average_runs([gbdt, tzrec_run], blend, {
+            "stage": "production", "model": f"mean logit of {GBDT_NAME} and {tzrec_run.name}"}))
+        self.results["blended"] = (gbdt, tzrec_run)
+        return blend
 
     def summary(self) -> str:
         """What the job produced, where it went and how long each stage took."""
@@ -140,6 +181,10 @@ class MainJob:
             if len(self.model_seeds) > 1:
                 trained += f" (model seeds {', '.join(map(str, self.model_seeds))}, logits averaged)"
             lines.append(f"model        {shown(self.config)} -> {shown(run_dir)}{trained}")
+            if "blended" in self.results:
+                gbdt, tzrec_run = self.results["blended"]
+                lines.append(f"             submitted: the blend (mean logit) of {shown(tzrec_run)} and the GBDT "
+                             f"{shown(gbdt)}")
             lines.append(f"eval day     F1 {point.eval_f1:.4f} (precision {point.eval_precision or 0:.4f}, recall "
                          f"{point.eval_recall or 0:.4f}, {point.eval_predicted_pairs:,} pairs, {point.eval_hits} hits "
                          f"of {point.eval_true_pairs:,} true pairs)")
@@ -173,3 +218,11 @@ class MainJob:
         stages = ", ".join(f"{t.name} {duration(t.seconds)}" + (f" ({t.note})" if t.note else "") for t in self.times)
         lines.append(f"time         {stages}; total {duration(total)}")
         return "\n".join(lines)
+
+
+def _newer_than_exports(path: Path) -> bool:
+    """path exists and is newer than every export the GBDT reads (train, validation, eval, predict)."""
+    exports = [PROCESSED_DIR / "train.parquet", VALIDATION_DATA, EVAL_DATA, PREDICT_DATA]
+    if not path.exists() or not all(e.exists() for e in exports):
+        return False
+    return path.stat().st_mtime > max(e.stat().st_mtime for e in exports)

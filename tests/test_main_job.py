@@ -115,3 +115,59 @@ def test_build_creates_the_exports_folder_a_fresh_clone_lacks(tmp_path: Path, mo
         [*args, "exists" if processed.is_dir() else "missing"]))
     assert runner.commands.build(argparse.Namespace(edition="online", raw_dir=tmp_path / "raw", select=None)) == 0
     assert calls == [["build", "exists"]]
+
+
+def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzrec_mean(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        recorded: tuple[list[tuple[str, int, Path]], list[Path]]) -> None:
+    import runner.baselines.gbdt
+    import runner.main_job
+
+    _, scored = recorded
+    processed = tmp_path / "processed"
+    monkeypatch.setattr(runner.main_job, "PROCESSED_DIR", processed)
+    for name in ("train", "validation", "eval", "predict"):
+        (processed / f"{name}.parquet").parent.mkdir(exist_ok=True)
+        (processed / f"{name}.parquet").write_text("")
+    monkeypatch.setattr(runner.main_job, "VALIDATION_DATA", processed / "validation.parquet")
+    monkeypatch.setattr(runner.main_job, "EVAL_DATA", processed / "eval.parquet")
+    monkeypatch.setattr(runner.main_job, "PREDICT_DATA", processed / "predict.parquet")
+    trained: list[tuple[int, Path]] = []
+
+    def train_gbdt(name: str, params: Any, processed_dir: Path, outputs_dir: Path) -> Any:
+        trained.append((params.seed, outputs_dir / name))
+        run_dir = outputs_dir / name
+        for split in ("eval", "predict"):
+            folder = run_dir / "predictions" / split
+            folder.mkdir(parents=True, exist_ok=True)
+            columns = {"logits": pa.array([0.0, 0.0], pa.float32()),
+                       "probs": pa.array([0.2, 0.5], pa.float32()),
+                       "user_id": pa.array([1, 2], pa.int64()), "item_id": pa.array([10, 20], pa.int64()),
+                       "cutoff_date": pa.array(["2014-12-17", "2014-12-17"])}
+            if split == "eval":
+                columns["label"] = pa.array([1, 0], pa.int32())
+            pq.write_table(pa.table(columns), folder / "part-0.parquet")
+        (run_dir / "run.json").write_text("{}")
+        return SimpleNamespace(run_dir=run_dir)
+
+    monkeypatch.setattr(runner.baselines.gbdt, "train_gbdt", train_gbdt)
+    job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1, 3), outputs_dir=tmp_path,
+                  blend_gbdt=True)
+    job.run_model()
+
+    assert trained == [(seed, tmp_path / "model_seeds" / f"m{seed}" / "gbdt_v1") for seed in (1, 3)]
+    blend = tmp_path / f"{CONFIG.stem}_gbdt_blend"
+    assert scored == [blend]
+    probs = pq.read_table(blend / "predictions" / "eval").column("probs").to_pylist()
+    # tzrec's mean logit of 0.1 and 0.3, then the mean logit of that and the GBDT's 0.2
+    tzrec_logit = (math.log(0.1 / 0.9) + math.log(0.3 / 0.7)) / 2
+    blend_logit = (tzrec_logit + math.log(0.2 / 0.8)) / 2
+    assert probs == pytest.approx([1 / (1 + math.exp(-blend_logit)), 0.5], rel=1e-6)
+    assert job.results["blended"] == (tmp_path / "gbdt_v1", tmp_path / CONFIG.stem)
+
+    # a second run reuses the GBDT runs, which are newer than every export
+    trained.clear()
+    job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1, 3), outputs_dir=tmp_path,
+                  blend_gbdt=True)
+    job.run_model()
+    assert trained == []
