@@ -213,7 +213,8 @@ class MainJob:
             lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict,validation}}/")
             lines.append(f"             plot        {shown(outcome.plot)}")
             lines.append(f"             experiments {shown(outcome.experiments)} (row appended)")
-            lines.append(f"             tzrec logs  {shown(run_dir / 'logs')}/")
+            tzrec_run = self.results["blended"][1] if "blended" in self.results else run_dir
+            lines.append(f"             tzrec logs  {shown(tzrec_run / 'logs')}/")
         total = sum(t.seconds for t in self.times)
         stages = ", ".join(f"{t.name} {duration(t.seconds)}" + (f" ({t.note})" if t.note else "") for t in self.times)
         lines.append(f"time         {stages}; total {duration(total)}")

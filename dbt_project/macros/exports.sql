@@ -89,9 +89,16 @@
 {%- endmacro %}
 
 {#- dense_feature_bins' input: (feature_name, feature_value, training_rows) for every non-null
-    value of every column, one select per column; the last select (no rows) ends the union and
-    stands alone where samples has no dense column yet (a compile without a database). -#}
+    value of every column. -#}
 {% macro dense_feature_value_counts(relation, columns) -%}
+    {{ return(adapter.dispatch('dense_feature_value_counts', 'tianchi')(relation, columns)) }}
+{%- endmacro %}
+
+{#- One select per column; the last select (no rows) ends the union and stands alone where
+    samples has no dense column yet (a compile without a database). DuckDB runs the union's
+    branches side by side over one table; UNPIVOT measured no faster (5.8 s against 5.3 s at
+    the default scale). -#}
+{% macro default__dense_feature_value_counts(relation, columns) -%}
     {%- for column in columns %}
     select
         '{{ column }}' as feature_name,
@@ -108,6 +115,29 @@
         count(*) as training_rows
     from {{ relation }}
     where false
+    group by 1, 2
+{%- endmacro %}
+
+{#- Spark plans each branch of a union as a scan and a shuffle of its own (about 140 of them here),
+    so it unpivots the columns with stack() in one scan and counts them in one aggregation. -#}
+{% macro spark__dense_feature_value_counts(relation, columns) -%}
+    {%- if not columns %}
+    {{ return(tianchi.default__dense_feature_value_counts(relation, columns)) }}
+    {%- endif %}
+    select
+        feature_name,
+        feature_value,
+        count(*) as training_rows
+    from (
+        select
+            stack({{ columns | length }},
+            {%- for column in columns %}
+                '{{ column }}', cast({{ column }} as double){{ "," if not loop.last }}
+            {%- endfor %}
+            ) as (feature_name, feature_value)
+        from {{ relation }}
+    ) as unpivoted
+    where feature_value is not null
     group by 1, 2
 {%- endmacro %}
 
