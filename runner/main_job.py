@@ -168,6 +168,15 @@ class MainJob:
         self.results["blended"] = (gbdt, tzrec_run)
         return blend
 
+    def _tzrec_logs(self, run_dir: Path) -> str:
+        """Where the tzrec steps logged: the run itself, or each model seed's run when the submitted run is an
+        average (or a blend) that no tzrec step wrote."""
+        tzrec_run = self.results["blended"][1] if "blended" in self.results else run_dir
+        if len(self.model_seeds) > 1:
+            seeds = ",".join(map(str, self.model_seeds))
+            return f"{shown(self.outputs_dir / 'model_seeds')}/m{{{seeds}}}/{tzrec_run.name}/logs/"
+        return f"{shown(tzrec_run / 'logs')}/"
+
     def summary(self) -> str:
         """What the job produced, where it went and how long each stage took."""
         lines = ["", "=" * 30 + " main job summary " + "=" * 30]
@@ -213,8 +222,7 @@ class MainJob:
             lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict,validation}}/")
             lines.append(f"             plot        {shown(outcome.plot)}")
             lines.append(f"             experiments {shown(outcome.experiments)} (row appended)")
-            tzrec_run = self.results["blended"][1] if "blended" in self.results else run_dir
-            lines.append(f"             tzrec logs  {shown(tzrec_run / 'logs')}/")
+            lines.append(f"             tzrec logs  {self._tzrec_logs(run_dir)}")
         total = sum(t.seconds for t in self.times)
         stages = ", ".join(f"{t.name} {duration(t.seconds)}" + (f" ({t.note})" if t.note else "") for t in self.times)
         lines.append(f"time         {stages}; total {duration(total)}")

@@ -171,3 +171,13 @@ def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzre
                   blend_gbdt=True)
     job.run_model()
     assert trained == []
+
+
+def test_the_summary_points_at_the_logs_the_tzrec_steps_wrote(tmp_path: Path) -> None:
+    """An average or a blend has no tzrec logs of its own: the summary names each model seed's run."""
+    several = MainJob(config=CONFIG, raw_dir=tmp_path, model_seeds=(1, 3), outputs_dir=tmp_path / "outputs")
+    several.results["blended"] = (tmp_path / "outputs" / "gbdt_v1", tmp_path / "outputs" / CONFIG.stem)
+    assert several._tzrec_logs(tmp_path / "outputs" / f"{CONFIG.stem}_gbdt_blend").endswith(
+        f"model_seeds/m{{1,3}}/{CONFIG.stem}/logs/")
+    one = MainJob(config=CONFIG, raw_dir=tmp_path, model_seeds=(7,), outputs_dir=tmp_path / "outputs")
+    assert one._tzrec_logs(tmp_path / "outputs" / CONFIG.stem).endswith(f"outputs/{CONFIG.stem}/logs/")
