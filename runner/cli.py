@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.paths import DOCS_DIR, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from runner.paths import DOCS_DIR, GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
 
 log = logging.getLogger("runner")
 
@@ -331,7 +331,7 @@ def _add_baseline(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("model", choices=["gbdt"], help="the reference model")
-    parser.add_argument("--name", default="gbdt_v1", help="run folder name under outputs/")
+    parser.add_argument("--name", default=GBDT_RUN_NAME, help="run folder name under outputs/")
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR, help="folder of the exports")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="LightGBM learning_rate")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
+from runner.paths import GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
 
 log = logging.getLogger("runner.main_job")
 
@@ -37,7 +37,6 @@ EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
 # The production recipe: the config trained once per model seed, their logits averaged.
 DEFAULT_MODEL_SEEDS = (1, 2, 3)
-GBDT_NAME = "gbdt_v1"  # the GBDT reference's run folder name, as in the studies
 BLEND_SUFFIX = "_gbdt_blend"
 
 T = TypeVar("T")
@@ -112,7 +111,7 @@ class MainJob:
         members = []
         self.results["validation_aucs"] = []
         for seed in self.model_seeds:
-            outputs_dir = self.outputs_dir / "model_seeds" / f"m{seed}" if several else self.outputs_dir
+            outputs_dir = self._seed_outputs(seed)
             options = RunOptions.from_exports(config, PROCESSED_DIR, outputs_dir=outputs_dir, nproc=self.nproc,
                                               seed=seed, tzrec_python=self.tzrec_python)
             for step in ("train", "export", "predict"):
@@ -141,32 +140,35 @@ class MainJob:
     def blend_with_gbdt(self, tzrec_run: Path) -> Path:
         """The GBDT reference, one LightGBM run per model seed (their mean logit when several), blended with the
         tzrec run by the mean logit into outputs/<stem>_gbdt_blend/, the run then scored and submitted. A GBDT run
-        newer than every export it reads is reused."""
-        from runner.baselines.gbdt import GbdtParams, train_gbdt
+        written after every export it reads is reused (runner.baselines.gbdt.is_current)."""
+        from runner.baselines.gbdt import GbdtParams, is_current, train_gbdt
         from runner.ensemble import average_runs
 
-        several = len(self.model_seeds) > 1
         members = []
         for seed in self.model_seeds:
-            outputs_dir = self.outputs_dir / "model_seeds" / f"m{seed}" if several else self.outputs_dir
-            run_dir = outputs_dir / GBDT_NAME
-            name = f"gbdt (seed {seed})" if several else "gbdt"
-            if _newer_than_exports(run_dir / "run.json"):
-                log.info("%s: reusing %s (newer than every export)", name, shown(run_dir))
+            outputs_dir = self._seed_outputs(seed)
+            run_dir = outputs_dir / GBDT_RUN_NAME
+            name = f"gbdt (seed {seed})" if len(self.model_seeds) > 1 else "gbdt"
+            if is_current(run_dir, PROCESSED_DIR):
+                log.info("%s: reusing %s (written after every export it reads)", name, shown(run_dir))
             else:
                 self.stage(name, lambda seed=seed, outputs_dir=outputs_dir: train_gbdt(
-                    GBDT_NAME, GbdtParams(seed=seed), processed_dir=PROCESSED_DIR, outputs_dir=outputs_dir))
+                    GBDT_RUN_NAME, GbdtParams(seed=seed), processed_dir=PROCESSED_DIR, outputs_dir=outputs_dir))
             members.append(run_dir)
-        gbdt = self.outputs_dir / GBDT_NAME
-        if several:
+        gbdt = self.outputs_dir / GBDT_RUN_NAME
+        if len(members) > 1:
             seeds = ", ".join(map(str, self.model_seeds))
             self.stage("average gbdt seeds", lambda: average_runs(members, gbdt, {
-                "stage": "reference", "model": f"{GBDT_NAME}, mean of LightGBM seeds {seeds}"}))
+                "stage": "reference", "model": f"{GBDT_RUN_NAME}, mean of LightGBM seeds {seeds}"}))
         blend = self.outputs_dir / f"{tzrec_run.name}{BLEND_SUFFIX}"
         self.stage("blend", lambda: average_runs([gbdt, tzrec_run], blend, {
-            "stage": "production", "model": f"mean logit of {GBDT_NAME} and {tzrec_run.name}"}))
+            "stage": "production", "model": f"mean logit of {GBDT_RUN_NAME} and {tzrec_run.name}"}))
         self.results["blended"] = (gbdt, tzrec_run)
         return blend
+
+    def _seed_outputs(self, seed: int) -> Path:
+        """Where a model seed's runs go: outputs/model_seeds/m<S>/ when there are several seeds, else outputs/."""
+        return self.outputs_dir / "model_seeds" / f"m{seed}" if len(self.model_seeds) > 1 else self.outputs_dir
 
     def _tzrec_logs(self, run_dir: Path) -> str:
         """Where the tzrec steps logged: the run itself, or each model seed's run when the submitted run is an
@@ -227,11 +229,3 @@ class MainJob:
         stages = ", ".join(f"{t.name} {duration(t.seconds)}" + (f" ({t.note})" if t.note else "") for t in self.times)
         lines.append(f"time         {stages}; total {duration(total)}")
         return "\n".join(lines)
-
-
-def _newer_than_exports(path: Path) -> bool:
-    """path exists and is newer than every export the GBDT reads (train, validation, eval, predict)."""
-    exports = [PROCESSED_DIR / "train.parquet", VALIDATION_DATA, EVAL_DATA, PREDICT_DATA]
-    if not path.exists() or not all(e.exists() for e in exports):
-        return False
-    return path.stat().st_mtime > max(e.stat().st_mtime for e in exports)

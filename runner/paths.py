@@ -15,6 +15,7 @@ DOCS_DIR = PROJECT_ROOT / "docs"
 # validation users' set is read by top_k_share_pooled alone, and runs from before it lack it.
 PREDICTION_SETS = ("eval", "predict")
 VALIDATION_SET = "validation"
+GBDT_RUN_NAME = "gbdt_v1"  # the GBDT reference's run folder (`baseline gbdt`, the studies, `run --blend-gbdt`)
 
 
 def duckdb_path() -> Path:

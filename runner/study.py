@@ -56,7 +56,16 @@ from typing import Any
 import duckdb
 import yaml
 
-from runner.paths import DATA_DIR, OUTPUTS_DIR, PREDICTION_SETS, PROJECT_ROOT, VALIDATION_SET, prediction_files, shown
+from runner.paths import (
+    DATA_DIR,
+    GBDT_RUN_NAME,
+    OUTPUTS_DIR,
+    PREDICTION_SETS,
+    PROJECT_ROOT,
+    VALIDATION_SET,
+    prediction_files,
+    shown,
+)
 from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
@@ -162,7 +171,7 @@ class Study:
         gbdt_seeds = [int(s) for s in (gbdt or {}).get("seeds") or []]
         if len(gbdt_seeds) == 1:
             raise StudyError(f"{path}: gbdt seeds average two or more LightGBM seeds; for one run leave `seeds` out")
-        gbdt_name = (gbdt or {}).get("name", "gbdt_v1") if gbdt is not None else None
+        gbdt_name = (gbdt or {}).get("name", GBDT_RUN_NAME) if gbdt is not None else None
         blends = {str(k): [str(m) for m in v] for k, v in (spec.get("blends") or {}).items()}
         for name, members in blends.items():
             unknown_members = [m for m in members if m not in stems and m != gbdt_name]

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import runner.study as study_module
-from runner.baselines.gbdt import GbdtParams, missing_splits, predict_missing_splits, train_gbdt
+from runner.baselines.gbdt import GbdtParams, is_current, missing_splits, predict_missing_splits, train_gbdt
 
 PARAMS = GbdtParams(max_rounds=20, early_stopping_rounds=5, min_data_in_leaf=5, threads=1)
 
@@ -92,3 +92,17 @@ def test_the_study_completes_old_gbdt_runs_and_averages_their_validation_users(
     written = (mean / "predictions" / "eval" / "part-0.parquet").stat().st_mtime_ns
     study_module.average(workspace, "gbdt_v1", members)
     assert (mean / "predictions" / "eval" / "part-0.parquet").stat().st_mtime_ns == written  # now up to date
+
+
+def test_a_run_is_current_until_an_export_it_reads_changes_or_a_split_goes_missing(tmp_path: Path) -> None:
+    processed = _exports(tmp_path / "processed")
+    run = train_gbdt("gbdt", PARAMS, processed_dir=processed, outputs_dir=tmp_path / "outputs").run_dir
+    assert is_current(run, processed)
+    later = (run / "run.json").stat().st_mtime + 10
+    os.utime(processed / "eval.parquet", (later, later))  # the exports were rebuilt after the run
+    assert not is_current(run, processed)
+    os.utime(processed / "eval.parquet", (later - 20, later - 20))
+    assert is_current(run, processed)
+    for part in (run / "predictions" / "validation").glob("*.parquet"):
+        part.unlink()
+    assert not is_current(run, processed)

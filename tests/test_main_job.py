@@ -129,22 +129,19 @@ def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzre
     for name in ("train", "validation", "eval", "predict"):
         (processed / f"{name}.parquet").parent.mkdir(exist_ok=True)
         (processed / f"{name}.parquet").write_text("")
-    monkeypatch.setattr(runner.main_job, "VALIDATION_DATA", processed / "validation.parquet")
-    monkeypatch.setattr(runner.main_job, "EVAL_DATA", processed / "eval.parquet")
-    monkeypatch.setattr(runner.main_job, "PREDICT_DATA", processed / "predict.parquet")
     trained: list[tuple[int, Path]] = []
 
     def train_gbdt(name: str, params: Any, processed_dir: Path, outputs_dir: Path) -> Any:
         trained.append((params.seed, outputs_dir / name))
         run_dir = outputs_dir / name
-        for split in ("eval", "predict"):
+        for split in ("eval", "predict", "validation"):  # as train_gbdt: every split
             folder = run_dir / "predictions" / split
             folder.mkdir(parents=True, exist_ok=True)
             columns = {"logits": pa.array([0.0, 0.0], pa.float32()),
                        "probs": pa.array([0.2, 0.5], pa.float32()),
                        "user_id": pa.array([1, 2], pa.int64()), "item_id": pa.array([10, 20], pa.int64()),
                        "cutoff_date": pa.array(["2014-12-17", "2014-12-17"])}
-            if split == "eval":
+            if split != "predict":
                 columns["label"] = pa.array([1, 0], pa.int32())
             pq.write_table(pa.table(columns), folder / "part-0.parquet")
         (run_dir / "run.json").write_text("{}")

@@ -24,7 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from runner.contracts import BIN_SUFFIX
-from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, PROCESSED_DIR, VALIDATION_SET, prediction_files
+from runner.paths import (
+    GBDT_RUN_NAME,
+    OUTPUTS_DIR,
+    PREDICTION_SETS,
+    PROCESSED_DIR,
+    VALIDATION_SET,
+    prediction_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +130,7 @@ def _write_predictions(folder: Path, table: pa.Table, probs: np.ndarray) -> Path
 
 
 def train_gbdt(
-    name: str = "gbdt_v1",
+    name: str = GBDT_RUN_NAME,
     params: GbdtParams | None = None,
     processed_dir: Path = PROCESSED_DIR,
     outputs_dir: Path = OUTPUTS_DIR,
@@ -183,6 +190,18 @@ def _predict_split(booster: lgb.Booster, features: list[str], processed_dir: Pat
                               booster.predict(matrix, num_iteration=num_iteration))
     log.info("gbdt %s: %s predictions -> %s", run_dir.name, split, path)
     return path
+
+
+def is_current(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -> bool:
+    """A finished run (run.json, every split predicted) written after every export file it read
+    (train and the SPLITS; a Spark build's folder counts by its part files, as tzrec's steps do)."""
+    from runner.tzrec.preflight import input_files
+
+    record = run_dir / "run.json"
+    exports = [file for name in ("train", *SPLITS) for file in input_files(processed_dir / f"{name}.parquet")]
+    if not record.exists() or missing_splits(run_dir) or not exports:
+        return False
+    return record.stat().st_mtime > max(file.stat().st_mtime for file in exports)
 
 
 def missing_splits(run_dir: Path) -> list[str]:
