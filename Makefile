@@ -37,11 +37,16 @@ run: setup  ## the main job: data (generated if missing), dbt build, train, pred
 
 # sqlfluff --processes 0: one linting process per core (its dbt templater compiles each file; 2 min 27 s
 # in one process, 1 min 26 s in two on the 2-core machine).
+# pytest -n $(TEST_WORKERS) --dist loadgroup: two pytest-xdist workers fill the cores that one leaves idle
+# while it starts processes (dbt parses, torch imports, the Spark JVM); each file's tests, and every test of
+# the shared generated build, stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed $(VENV_TZREC)/.installed $(VENV)/.spark-installed  ## the whole test suite: lint, unit, dbt integration (DuckDB and Spark parity), tzrec smoke
 	mkdir -p data outputs
 	$(VENV)/bin/ruff check runner tests
 	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor --processes 0
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed  ## ruff and sqlfluff only
 	$(VENV)/bin/ruff check runner tests
