@@ -123,7 +123,8 @@ def run_step(
     last_output = [started]
     stalled = threading.Event()
     finished = threading.Event()
-    with log_path.open("w", encoding="utf-8") as handle:
+    # line-buffered: the log is where the runner tells the user to look, so each line is on disk as it comes
+    with log_path.open("w", encoding="utf-8", buffering=1) as handle:
         handle.write(f"# cwd: {cwd}\n# env: {shown_env}\n# command: {' '.join(command)}\n\n")
         handle.flush()
         # a group of its own, so that a stalled step can be stopped with every process under it

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -87,6 +88,30 @@ def test_failed_step_names_the_cause_and_the_log(tmp_path: Path) -> None:
     assert "ValueError: column [cutoff_date] with dtype date32[day] is not supported now." in message
     assert str(log_path) in message
     assert "Training Epoch 0" in log_path.read_text()
+
+
+def test_the_log_shows_each_line_while_the_step_runs(tmp_path: Path) -> None:
+    """A user tails logs/<step>.log during a long step: each line is in the file as soon as tzrec prints it,
+    not when a write buffer fills or the step ends."""
+    release = tmp_path / "release"
+    python = _fake_python(tmp_path / "python", (
+        'echo "[2026-01-01 00:00:00,000][INFO] Training Epoch 0: 5it [1.00it/s]"\n'
+        f"i=0; while [ ! -f {release} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done\n"
+    ))
+    log_path = tmp_path / "logs" / "train.log"
+    step = threading.Thread(target=run_step, args=("train", python, "tzrec.train_eval", []),
+                            kwargs={"nproc": 1, "log_path": log_path, "cwd": tmp_path / "run"})
+    step.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+                log_path.exists() and "Training Epoch 0" in log_path.read_text()):
+            time.sleep(0.1)
+        assert step.is_alive(), "the step ended before the line was looked for"
+        assert "Training Epoch 0" in log_path.read_text()
+    finally:
+        release.touch()
+        step.join(timeout=60)
 
 
 def test_root_cause_falls_back_to_the_last_lines() -> None:
