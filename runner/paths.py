@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def shown(path: Path) -> str:
 def prediction_files(run_dir: Path, split: str) -> list[Path]:
     """A run's prediction files of one set (<run>/predictions/<split>/*.parquet), sorted; [] when none."""
     return sorted((run_dir / "predictions" / split).glob("*.parquet"))
+
+
+def input_files(path: Path) -> list[Path]:
+    """The Parquet files behind an input: a file, a folder of *.parquet, or a glob pattern."""
+    if path.is_dir():
+        return sorted(path.glob("*.parquet"))
+    if any(ch in str(path) for ch in "*?["):
+        return sorted(Path(p) for p in glob.glob(str(path)))
+    return [path] if path.exists() else []
 
 
 def project_path(text: str) -> Path:

@@ -30,6 +30,7 @@ from runner.paths import (
     PREDICTION_SETS,
     PROCESSED_DIR,
     VALIDATION_SET,
+    input_files,
     prediction_files,
 )
 
@@ -195,8 +196,6 @@ def _predict_split(booster: lgb.Booster, features: list[str], processed_dir: Pat
 def is_current(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -> bool:
     """A finished run (run.json, every split predicted) written after every export file it read
     (train and the SPLITS; a Spark build's folder counts by its part files, as tzrec's steps do)."""
-    from runner.tzrec.preflight import input_files
-
     record = run_dir / "run.json"
     exports = [file for name in ("train", *SPLITS) for file in input_files(processed_dir / f"{name}.parquet")]
     if not record.exists() or missing_splits(run_dir) or not exports:

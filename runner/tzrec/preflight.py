@@ -19,7 +19,6 @@ Rules (tzrec 0.9, datasets/dataset.py AVAILABLE_PA_TYPES and features/*.py):
 from __future__ import annotations
 
 import functools
-import glob
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -31,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from runner.contracts import documented_columns
+from runner.paths import input_files
 from runner.tzrec.config import ConfigSummary, FeatureSpec
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,6 @@ class _Report:
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
-
-
-def input_files(path: Path) -> list[Path]:
-    """The Parquet files behind an input: a file, a folder of *.parquet, or a glob pattern."""
-    if path.is_dir():
-        return sorted(path.glob("*.parquet"))
-    if any(ch in str(path) for ch in "*?["):
-        return sorted(Path(p) for p in glob.glob(str(path)))
-    return [path] if path.exists() else []
 
 
 def tzrec_input_path(path: Path) -> str:

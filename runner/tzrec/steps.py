@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, shown
+from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, input_files, shown
 from runner.tzrec.checkpoints import best_checkpoint
 from runner.tzrec.config import (
     ConfigError,
@@ -41,7 +41,7 @@ from runner.tzrec.config import (
 )
 from runner.tzrec.interpreter import find_tzrec_python
 from runner.tzrec.launch import SEED_ENV, StepRun, run_step
-from runner.tzrec.preflight import DataSet, input_files, preflight, tzrec_input_path
+from runner.tzrec.preflight import DataSet, preflight, tzrec_input_path
 from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFolder, config_hash, file_stamp
 
 log = logging.getLogger("runner.tzrec")

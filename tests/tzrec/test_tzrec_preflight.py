@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 from tiny_data import BUCKETS, tiny_table
 
+from runner.paths import input_files
 from runner.tzrec.config import ConfigSummary, FeatureSpec
-from runner.tzrec.preflight import DataSet, PreflightError, input_files, preflight, tzrec_input_path
+from runner.tzrec.preflight import DataSet, PreflightError, preflight, tzrec_input_path
 
 CONFIG = Path("configs/staging/stage0_test_v1.config")
 
