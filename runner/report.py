@@ -445,12 +445,14 @@ def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: lis
 
 
 def study_sources(base: Study, folder: Path) -> list[tuple[str, Path]]:
-    """(name, scores root) of the base study and of every variant study file in `folder` on its months."""
+    """(name, scores root) of the base study and of every variant study file in `folder` on its months, each
+    scores root once: several files may add models to one variant's folders (a follow-up study beside the
+    variant's own file), and its runs must not be judged twice."""
     sources = [("base", base.outputs_root)]
     for path in sorted(folder.glob("*.yml")):
         study = Study.read(path)
         if study.variant and sorted(study.generator_seeds) == sorted(base.generator_seeds) \
-                and study.users == base.users:
+                and study.users == base.users and study.outputs_root not in {root for _, root in sources}:
             sources.append((study.variant, study.outputs_root))
     return sources
 

@@ -297,6 +297,17 @@ def test_the_checked_in_variant_studies_share_the_base_months() -> None:
     assert len(names) == len(set(names))  # a screen writes into the base study's folders: not a source of its own
 
 
+def test_two_study_files_of_one_variant_make_one_source(tmp_path: Path) -> None:
+    base = Study.read(ROOT / "configs/studies/three_seeds.yml")
+    variant = "variant: some_variant\ndbt_vars: {}\ngenerator_seeds: [20141219, 7, 42]\nusers: 20000\n" \
+              "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_dcn_v2_v11.config]\n"
+    (tmp_path / "a_variant.yml").write_text(variant)
+    (tmp_path / "b_follow_up.yml").write_text(variant.replace("stage2_dcn_v2_v11", "stage2_xdeepfm_v1"))
+    (tmp_path / "c_other_months.yml").write_text(variant.replace("[20141219, 7, 42]", "[101, 202, 303]"))
+    sources = report.study_sources(base, tmp_path)
+    assert [name for name, _ in sources] == ["base", "some_variant"]
+
+
 def test_a_month_is_rebuilt_only_for_a_missing_export_its_configs_read(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     import os
