@@ -7,7 +7,8 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
     gbdt: {name: gbdt_v1, seeds: [1, 2]}   # the reference (python -m runner baseline gbdt); with seeds,
                                            # the mean of one run per LightGBM seed
     tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
-    ensembles: {name: [config stem, ...]}  # mean logit of the seed-averaged runs of those configs
+    ensembles: {name: [config stem, ...]}  # mean logit of the seed-averaged runs of those configs (with
+                                           # one model seed: of that seed's runs, in m<S>/<name>)
     blends: {name: [gbdt_v1, config stem, ...]}  # the same with the GBDT reference among the members:
                                            # reported beside the tzrec models, never judged as one
     variant: negative_keep_1               # optional, with dbt_vars: the same months built with
@@ -19,6 +20,8 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     m<S>/<config stem>/      one tzrec run per model seed S
     mean/<config stem>/      the mean logit of a config's model-seed runs (the "average several seeds" lever)
     mean/<ensemble name>/    the mean logit of several configs' seed-averaged runs
+    m<S>/<ensemble name>/    in a study of one model seed S (a screen), the mean logit of that seed's runs,
+                             scored as the ensemble's one model seed
     mean/<blend name>/       the mean logit of the GBDT reference and tzrec seed averages
     gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
@@ -310,10 +313,10 @@ def run_tzrec(workspace: Workspace, config: Path, model_seed: int) -> Path:
     return options.outputs_dir / config.stem
 
 
-def average(workspace: Workspace, name: str, members: list[Path]) -> Path:
+def average(workspace: Workspace, name: str, members: list[Path], folder: str = "mean") -> Path:
     from runner.ensemble import average_runs, average_split
 
-    out = workspace.outputs / "mean" / name
+    out = workspace.outputs / folder / name
     newest = max(_file_times(m, PREDICTION_SETS)[1] for m in members)
     up_to_date = _has_predictions(out) and _file_times(out, PREDICTION_SETS)[0] > newest
     if up_to_date and _combined_by(out) == ENSEMBLE_COMBINE:
@@ -481,6 +484,22 @@ def score_seeds(workspace: Workspace, name: str, runs: dict[int, Path], single_k
     return records, mean
 
 
+def one_seed_ensemble(workspace: Workspace, name: str, stems: list[str], runs: dict[str, Path],
+                      model_seed: int) -> dict[str, Any]:
+    """An ensemble in a study of one model seed (a screen): the mean logit of that seed's runs of its
+    configs, written to m<S>/<name> and scored as the ensemble's one model seed, so the report pools it
+    with the single runs it is compared with; it costs what its members cost."""
+    members = [runs[stem] for stem in stems]
+    run_dir = average(workspace, name, members, folder=f"m{model_seed}")
+    costs = [_cost(member) for member in members]
+    seconds = [c["train_seconds"] for c in costs if c.get("train_seconds") is not None]
+    peaks = [c["peak_rss_gb"] for c in costs if c.get("peak_rss_gb") is not None]
+    cost = {"train_seconds": sum(seconds) if len(seconds) == len(members) else None,
+            "peak_rss_gb": max(peaks) if peaks else None}
+    return score(workspace, run_dir, {"model": name, "kind": "tzrec", "model_seed": model_seed, "members": stems,
+                                      **cost})
+
+
 # ---- the whole study -----------------------------------------------------------------------------
 
 
@@ -493,6 +512,7 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
         workspace = study.workspace(generator_seed)
         ensure_month(workspace, study.users, study.train_exports)
         seed_averaged: dict[str, Path] = {}  # config stem (or the GBDT's name) -> the run that makes one submission
+        one_seed_runs: dict[str, Path] = {}  # config stem -> its run, in a study of one model seed
         if study.gbdt_name and not study.gbdt_seeds:
             run_dir = run_gbdt(workspace, study.gbdt_name)
             records.append(score(workspace, run_dir, {"model": study.gbdt_name, "kind": "gbdt"}))
@@ -510,12 +530,16 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
             records += scored
             if mean is not None:
                 seed_averaged[config.stem] = mean
+            elif len(runs) == 1:
+                one_seed_runs[config.stem] = next(iter(runs.values()))
         for name, stems in study.ensembles.items():
             members = [seed_averaged[stem] for stem in stems if stem in seed_averaged]
             if len(members) >= 2:
                 run_dir = average(workspace, name, members)
                 records.append(score(workspace, run_dir, {"model": name, "kind": "tzrec_ensemble",
                                                           "members": stems}))
+            elif len(study.model_seeds) == 1:
+                records.append(one_seed_ensemble(workspace, name, stems, one_seed_runs, study.model_seeds[0]))
         for name, names in study.blends.items():
             members = [seed_averaged[n] for n in names if n in seed_averaged]
             if len(members) == len(names):

@@ -466,6 +466,66 @@ def test_a_blend_averages_the_gbdt_reference_with_the_tzrec_seed_average(tmp_pat
     assert blend["kind"] == study_module.BLEND_KIND and blend["members"] == ["gbdt_v1", "stage2_deepfm_v3"]
 
 
+def test_a_screen_of_one_model_seed_ensembles_that_seeds_runs_and_scores_it_as_one_seed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text("generator_seeds: [5]\nmodel_seeds: [1]\n"
+                    "tzrec: [configs/staging/stage2_dcn_v2_v11.config, configs/staging/stage2_xdeepfm_v1.config]\n"
+                    "ensembles: {ensemble_v1: [stage2_dcn_v2_v11, stage2_xdeepfm_v1]}\n")
+    study = Study.read(path)
+    averaged: dict[str, tuple[list[Path], str]] = {}
+
+    def average(workspace: study_module.Workspace, name: str, members: list[Path], folder: str = "mean") -> Path:
+        averaged[name] = (members, folder)
+        return tmp_path / folder / name
+
+    costs = {"stage2_dcn_v2_v11": {"train_seconds": 300.0, "peak_rss_gb": 0.9},
+             "stage2_xdeepfm_v1": {"train_seconds": 700.0, "peak_rss_gb": 1.2}}
+    monkeypatch.setattr(study_module, "ensure_month", lambda *args: None)
+    monkeypatch.setattr(study_module, "run_tzrec", lambda workspace, config, seed: tmp_path / f"m{seed}" / config.stem)
+    monkeypatch.setattr(study_module, "average", average)
+    monkeypatch.setattr(study_module, "_cost", lambda run_dir: costs.get(run_dir.name, {}))
+    monkeypatch.setattr(study_module, "score", lambda workspace, run_dir, meta: {**meta, "run": run_dir})
+    records = study_module.run_study(study)
+
+    # the members are the one seed's runs, and the ensemble sits beside them, not among the averages
+    assert averaged["ensemble_v1"] == ([tmp_path / "m1" / "stage2_dcn_v2_v11", tmp_path / "m1" / "stage2_xdeepfm_v1"],
+                                       "m1")
+    (ensemble,) = [r for r in records if r["model"] == "ensemble_v1"]
+    assert ensemble["run"] == tmp_path / "m1" / "ensemble_v1"
+    assert ensemble["kind"] == "tzrec" and ensemble["model_seed"] == 1
+    assert ensemble["train_seconds"] == pytest.approx(1000.0) and ensemble["peak_rss_gb"] == pytest.approx(1.2)
+    # the page shows it as one model seed, compared with its members' single runs and never judged as a model
+    scored = [_score(5, "gbdt_v1", "gbdt", 0.09, 0.09), _score(5, "stage2_dcn_v2_v11", "tzrec_seed_mean", 0.10, 0.10),
+              {**_score(5, "ensemble_v1", "tzrec", 0.30, 0.30, model_seed=1), "members": ensemble["members"]}]
+    grouped = report.group(scored)
+    assert grouped[5]["ensemble_v1, one model seed"].kind == "tzrec"
+    _, summary = report._across_seeds(grouped)
+    assert "ensemble_v1" not in "\n".join(report.verdict(summary))
+
+
+def test_with_several_model_seeds_an_ensemble_averages_the_seed_averages_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "study.yml"
+    path.write_text("generator_seeds: [5]\nmodel_seeds: [1, 2]\n"
+                    "tzrec: [configs/staging/stage2_dcn_v2_v11.config, configs/staging/stage2_xdeepfm_v1.config]\n"
+                    "ensembles: {ensemble_v1: [stage2_dcn_v2_v11, stage2_xdeepfm_v1]}\n")
+    folders: list[str] = []
+
+    def average(workspace: study_module.Workspace, name: str, members: list[Path], folder: str = "mean") -> Path:
+        folders.append(f"{folder}/{name}")
+        return tmp_path / folder / name
+
+    monkeypatch.setattr(study_module, "ensure_month", lambda *args: None)
+    monkeypatch.setattr(study_module, "run_tzrec", lambda workspace, config, seed: tmp_path / f"m{seed}" / config.stem)
+    monkeypatch.setattr(study_module, "average", average)
+    monkeypatch.setattr(study_module, "score", lambda workspace, run_dir, meta: {**meta, "run": run_dir})
+    records = study_module.run_study(Study.read(path))
+
+    assert folders == ["mean/stage2_dcn_v2_v11", "mean/stage2_xdeepfm_v1", "mean/ensemble_v1"]
+    assert [r["kind"] for r in records if r["model"] == "ensemble_v1"] == ["tzrec_ensemble"]
+
+
 def test_a_blend_is_reported_apart_and_never_judged_as_the_tzrec_model() -> None:
     records = _three_seeds([0.10, 0.10, 0.08], [0.09, 0.09, 0.09])
     for seed, f1 in zip((1, 2, 3), (0.12, 0.085, 0.095), strict=True):
