@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.bootstrap import DEFAULT_RESAMPLES, paired_difference
+from runner.bootstrap import DEFAULT_RESAMPLES, PairedDifference, paired_difference
 from runner.oracle import read_answers
 from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
 from runner.study import BLEND_KIND, RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study
@@ -314,19 +314,58 @@ def _noise_lines(best_label: str, best: dict[str, Any], gbdt: dict[str, Any], an
         "|---|---|---|---|---|",
     ]
     for i, seed in enumerate(best["seeds"]):
-        runs = [PROJECT_ROOT / run / SUBMISSION_FILE for run in (best["runs"][i], gbdt["runs"][i]) if run]
-        answer_file = answers.get(seed)
-        if len(runs) < 2 or answer_file is None or not all(path.is_file() for path in (*runs, answer_file)):
+        result = _paired(best, gbdt, i, answers)
+        if result is None:
             lines.append(f"| {seed} | – | – | – | – |")
             continue
-        # a submission is a two-column TSV of pairs, as the answers are
-        result = paired_difference(read_answers(runs[0]), read_answers(runs[1]), read_answers(answer_file))
-        if abs(result.f1_a - best["f1s"][i]) > 1e-9 or abs(result.f1_b - gbdt["f1s"][i]) > 1e-9:
-            raise RuntimeError(f"seed {seed}: the kept submissions score {result.f1_a:.4f} / {result.f1_b:.4f}, "
-                               f"dbt said {best['f1s'][i]:.4f} / {gbdt['f1s'][i]:.4f}: run `python -m runner study` "
-                               f"to write {SUBMISSION_FILE} again")
         lines.append(f"| {seed} | {result.difference:+.4f} | {result.low:+.4f} | {result.high:+.4f} "
                      f"| {100 * result.share_a_ahead:.0f} % |")
+    return [*lines, ""]
+
+
+def _paired(model: dict[str, Any], gbdt: dict[str, Any], i: int, answers: dict[int, Path]) -> PairedDifference | None:
+    """The paired user bootstrap of a model's 12-19 F1 minus the GBDT's on the i-th seed of their summaries,
+    from the kept submissions (None where a submission or the answers are missing)."""
+    seed = model["seeds"][i]
+    runs = [PROJECT_ROOT / run / SUBMISSION_FILE for run in (model["runs"][i], gbdt["runs"][i]) if run]
+    answer_file = answers.get(seed)
+    if len(runs) < 2 or answer_file is None or not all(path.is_file() for path in (*runs, answer_file)):
+        return None
+    # a submission is a two-column TSV of pairs, as the answers are
+    result = paired_difference(read_answers(runs[0]), read_answers(runs[1]), read_answers(answer_file))
+    if abs(result.f1_a - model["f1s"][i]) > 1e-9 or abs(result.f1_b - gbdt["f1s"][i]) > 1e-9:
+        raise RuntimeError(f"seed {seed}: the kept submissions score {result.f1_a:.4f} / {result.f1_b:.4f}, "
+                           f"dbt said {model['f1s'][i]:.4f} / {gbdt['f1s'][i]:.4f}: run `python -m runner study` "
+                           f"to write {SUBMISSION_FILE} again")
+    return result
+
+
+def noise_every_model(summary: dict[str, Any], answers: dict[int, Path]) -> list[str]:
+    """The same paired bootstrap for every model that makes one submission per month (seed averages,
+    ensembles, blends), best mean eval-day F1 first: which of them the day's buyers can tell from the
+    GBDT at all. Judges nothing; a reader comparing models on 12-19 sees each difference's noise."""
+    gbdt = next((v for v in summary.values() if v["kind"] == "gbdt"), None)
+    rows = _by_eval_day(summary, (*JUDGED_KINDS, BLEND_KIND))
+    if gbdt is None or len(rows) < 2:
+        return []
+    seeds = gbdt["seeds"]
+    lines = [
+        "#### Every model against the GBDT",
+        "",
+        "The same bootstrap for each model that makes one submission per month, best mean eval-day F1 first "
+        "(looked at after the judgement above; it chooses nothing): 12-19 F1 minus the GBDT's, the 5–95 % "
+        "range, and the share of resamples with the model ahead.",
+        "",
+        "| model | eval F1, mean | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|---|" + "---|" * len(seeds),
+    ]
+    for label, row in rows:
+        cells = []
+        for i in range(len(seeds)):
+            result = _paired(row, gbdt, i, answers)
+            cells.append("–" if result is None else f"{result.difference:+.4f} [{result.low:+.4f}, "
+                                                    f"{result.high:+.4f}] {100 * result.share_a_ahead:.0f} %")
+        lines.append(f"| {label} | {row['eval_mean']:.4f} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
@@ -508,6 +547,7 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "",
         *blends(summary),
         *noise(summary, answers),
+        *noise_every_model(summary, answers),
         f"![12-19 F1 by model and generator seed]({picture.name})",
         "",
         *(over_studies(other_studies, study.generator_seeds, answers) if other_studies else []),

@@ -242,6 +242,32 @@ def test_the_noise_check_reads_the_kept_submissions_and_checks_them_against_dbt(
     assert report.noise(summary, {})[-2] == "| 1 | – | – | – | – |"  # no answers: no interval
 
 
+def test_every_one_submission_model_gets_its_bootstrap_against_the_gbdt(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.txt"
+    answers.write_text("".join(f"{u}\t{u * 10}\n" for u in range(1, 11)))
+    records = []
+    models = (("gbdt_v1", "gbdt", 2, 0.09), ("stage2_deepfm_v3", "tzrec_seed_mean", 4, 0.095),
+              ("ensemble_v1", "tzrec_ensemble", 3, 0.097), ("blend_v1", study_module.BLEND_KIND, 1, 0.092),
+              ("single_runs", "tzrec", 5, 0.2))
+    for model, kind, hits, eval_f1 in models:
+        run = tmp_path / model
+        run.mkdir()
+        (run / report.SUBMISSION_FILE).write_text("".join(f"{u}\t{u * 10 if u <= hits else 0}\n" for u in range(1, 6)))
+        record = _score(1, model, kind, eval_f1, 2 * hits / (5 + 10), model_seed=1 if kind == "tzrec" else None)
+        record["run"] = str(run)
+        records.append(record)
+    _, summary = report._across_seeds(report.group(records))
+    lines = report.noise_every_model(summary, {1: answers})
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| model")]
+    # best eval-day F1 first; pooled single runs make no submission of their own and are left out
+    assert [row.split(" | ")[0] for row in rows] == ["| ensemble_v1 (mean of )",
+                                                     "| stage2_deepfm_v3, mean of the model seeds",
+                                                     "| blend_v1 (blend of )"]
+    assert rows[1].split(" | ")[2].startswith(f"{2 * 4 / 15 - 2 * 2 / 15:+.4f} [")
+    assert rows[2].split(" | ")[2].startswith(f"{2 * 1 / 15 - 2 * 2 / 15:+.4f} [")
+    assert report.noise_every_model(summary, {})[-2].endswith("| – |")  # no answers: no interval
+
+
 def _variant_scores(gbdt_eval: float, tzrec_eval: float, tzrec_f1s: list[float]) -> list[dict]:
     records = []
     for seed, tzrec_f1 in zip((1, 2, 3), tzrec_f1s, strict=True):
