@@ -120,11 +120,17 @@ def _add_oracle(commands: argparse._SubParsersAction) -> None:
         description=(
             "Ranks the generator's (user, P item) purchase probabilities for 12-19, picks the number of "
             "pairs that maximises the expected F1, and prints it beside the observed F1 of that same "
-            "submission. An upper bound: it knows latent intent that no log shows."
+            "submission. An upper bound: it knows latent intent that no log shows. With --submission, also "
+            "where a submission's ranking parts from the oracle's: its pairs against the oracle's top pairs of the "
+            "same number, as the pairs both chose, the submission's alone and the oracle's alone, each with its "
+            "12-19 hits, hit rate and the hit rate the generator's probabilities expected."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding answers/")
+    parser.add_argument("--submission", type=Path, action="append", default=[], metavar="TSV",
+                        help="a submission (user_id<TAB>item_id, no header), e.g. a run's submission.tsv or "
+                             "outputs/submission_<model>.tsv, to set beside the oracle's list; repeat for several")
 
 
 def _add_run(commands: argparse._SubParsersAction) -> None:

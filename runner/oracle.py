@@ -40,16 +40,59 @@ def read_answers(path: Path) -> set[tuple[int, int]]:
     return pairs
 
 
-def oracle_bound(raw_dir: Path) -> OracleBound:
+@dataclass(frozen=True)
+class PairGroup:
+    """Some of the pairs of a submission or of the oracle's list of the same length, scored on 12-19."""
+
+    name: str
+    pairs: int
+    hits: int  # pairs bought on 12-19
+    expected_hits: float  # the sum of the generator's probabilities: what the latent state promised
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.pairs if self.pairs else 0.0
+
+    @property
+    def expected_hit_rate(self) -> float:
+        return self.expected_hits / self.pairs if self.pairs else 0.0
+
+
+def _answer_paths(raw_dir: Path) -> tuple[Path, Path]:
     answers_dir = raw_dir / ANSWERS_DIR
-    prob_path = answers_dir / PROBABILITIES_FILE
-    answers_path = answers_dir / ANSWERS_FILE
+    prob_path, answers_path = answers_dir / PROBABILITIES_FILE, answers_dir / ANSWERS_FILE
     for path in (prob_path, answers_path):
         if not path.exists():
             raise FileNotFoundError(
                 f"{path} is missing: the oracle needs the generator's answers "
                 "(run `python -m runner generate` first; real competition data has none)."
             )
+    return prob_path, answers_path
+
+
+def compare_with_oracle(raw_dir: Path, submission: set[tuple[int, int]]) -> tuple[PairGroup, PairGroup, PairGroup]:
+    """Where a submission's ranking parts from the oracle's: its pairs against the oracle's top pairs of the
+    same number, split into the pairs both chose, the submission's alone and the oracle's alone, each with
+    its 12-19 hits and the hits the generator's probabilities expected. A pair the probability file lacks
+    (no live interest on 12-18) expects nothing."""
+    prob_path, answers_path = _answer_paths(raw_dir)
+    table = pq.read_table(prob_path)
+    users, items = table.column("user_id").to_numpy(), table.column("item_id").to_numpy()
+    prob = table.column("prob").to_numpy()
+    probability = {(int(u), int(i)): float(q) for u, i, q in zip(users, items, prob, strict=True)}
+    order = np.argsort(-prob, kind="stable")[: len(submission)]
+    oracle_top = {(int(users[j]), int(items[j])) for j in order}
+    truth = read_answers(answers_path)
+
+    def scored(name: str, pairs: set[tuple[int, int]]) -> PairGroup:
+        return PairGroup(name, len(pairs), len(pairs & truth), sum(probability.get(pair, 0.0) for pair in pairs))
+
+    return (scored("both", submission & oracle_top), scored("submission only", submission - oracle_top),
+            scored("oracle only", oracle_top - submission))
+
+
+def oracle_bound(raw_dir: Path) -> OracleBound:
+    prob_path, answers_path = _answer_paths(raw_dir)
     table = pq.read_table(prob_path)
     metadata = table.schema.metadata or {}
     expected_untraced = float(metadata.get(EXPECTED_UNTRACED_KEY, b"0"))

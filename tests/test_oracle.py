@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runner.oracle import oracle_bound, read_answers
+from runner.oracle import compare_with_oracle, oracle_bound, read_answers
 from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE, write_probabilities
 
 
@@ -46,3 +46,30 @@ def test_malformed_answer_line_names_file_and_line(tmp_path: Path) -> None:
     path.write_text("1\t2\n3,4\n")
     with pytest.raises(ValueError, match=r"answers.txt:2"):
         read_answers(path)
+
+
+def test_a_submission_is_split_against_the_oracles_list_of_its_own_length(tmp_path: Path) -> None:
+    probs = [(1, 10, 0.9), (2, 20, 0.6), (3, 30, 0.3), (4, 40, 0.05)]
+    _write(tmp_path, probs, answers=[(1, 10), (3, 30), (5, 50)], untraced=0.5)
+    # three pairs: one the oracle ranks first, one it ranks last, one it does not know at all
+    both, submission_only, oracle_only = compare_with_oracle(tmp_path, {(1, 10), (4, 40), (5, 50)})
+    assert (both.name, both.pairs, both.hits, both.expected_hits) == ("both", 1, 1, pytest.approx(0.9))
+    # (5, 50) is bought but had no live interest on 12-18: a hit that expected nothing
+    assert (submission_only.pairs, submission_only.hits) == (2, 1)
+    assert submission_only.expected_hits == pytest.approx(0.05)
+    assert (oracle_only.pairs, oracle_only.hits) == (2, 1)  # (2, 20) and (3, 30), the oracle's next two
+    assert oracle_only.hit_rate == pytest.approx(0.5) and oracle_only.expected_hit_rate == pytest.approx(0.45)
+
+
+def test_the_oracle_command_sets_each_submission_beside_the_oracle(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from runner.cli import main
+
+    _write(tmp_path, [(1, 10, 0.9), (2, 20, 0.6)], answers=[(2, 20)], untraced=0.0)
+    submission = tmp_path / "submission.tsv"
+    submission.write_text("2\t20\n")
+    assert main(["oracle", "--raw-dir", str(tmp_path), "--submission", str(submission)]) == 0
+    out = capsys.readouterr().out
+    assert "1 pairs against the oracle's top 1" in out
+    assert "  submission only       1      1     1.000          0.600" in out
+    assert "  oracle only           1      0     0.000          0.900" in out
