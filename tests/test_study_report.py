@@ -492,27 +492,33 @@ def test_a_blend_averages_the_gbdt_reference_with_the_tzrec_seed_average(tmp_pat
     assert blend["kind"] == study_module.BLEND_KIND and blend["members"] == ["gbdt_v1", "stage2_deepfm_v3"]
 
 
-def test_a_screen_of_one_model_seed_ensembles_that_seeds_runs_and_scores_it_as_one_seed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _run_ensemble_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_seeds: list[int],
+                        costs: dict[str, dict[str, float]] | None = None) -> tuple[list[dict], dict[str, tuple]]:
+    """run_study on one month with DCN v2 v11, xDeepFM and their ensemble, nothing trained or scored: the
+    records, and each average's (members, folder)."""
     path = tmp_path / "study.yml"
-    path.write_text("generator_seeds: [5]\nmodel_seeds: [1]\n"
+    path.write_text(f"generator_seeds: [5]\nmodel_seeds: {model_seeds}\n"
                     "tzrec: [configs/staging/stage2_dcn_v2_v11.config, configs/staging/stage2_xdeepfm_v1.config]\n"
                     "ensembles: {ensemble_v1: [stage2_dcn_v2_v11, stage2_xdeepfm_v1]}\n")
-    study = Study.read(path)
     averaged: dict[str, tuple[list[Path], str]] = {}
 
     def average(workspace: study_module.Workspace, name: str, members: list[Path], folder: str = "mean") -> Path:
         averaged[name] = (members, folder)
         return tmp_path / folder / name
 
-    costs = {"stage2_dcn_v2_v11": {"train_seconds": 300.0, "peak_rss_gb": 0.9},
-             "stage2_xdeepfm_v1": {"train_seconds": 700.0, "peak_rss_gb": 1.2}}
     monkeypatch.setattr(study_module, "ensure_month", lambda *args: None)
     monkeypatch.setattr(study_module, "run_tzrec", lambda workspace, config, seed: tmp_path / f"m{seed}" / config.stem)
     monkeypatch.setattr(study_module, "average", average)
-    monkeypatch.setattr(study_module, "_cost", lambda run_dir: costs.get(run_dir.name, {}))
+    monkeypatch.setattr(study_module, "_cost", lambda run_dir: (costs or {}).get(run_dir.name, {}))
     monkeypatch.setattr(study_module, "score", lambda workspace, run_dir, meta: {**meta, "run": run_dir})
-    records = study_module.run_study(study)
+    return study_module.run_study(Study.read(path)), averaged
+
+
+def test_a_screen_of_one_model_seed_ensembles_that_seeds_runs_and_scores_it_as_one_seed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    costs = {"stage2_dcn_v2_v11": {"train_seconds": 300.0, "peak_rss_gb": 0.9},
+             "stage2_xdeepfm_v1": {"train_seconds": 700.0, "peak_rss_gb": 1.2}}
+    records, averaged = _run_ensemble_study(tmp_path, monkeypatch, [1], costs)
 
     # the members are the one seed's runs, and the ensemble sits beside them, not among the averages
     assert averaged["ensemble_v1"] == ([tmp_path / "m1" / "stage2_dcn_v2_v11", tmp_path / "m1" / "stage2_xdeepfm_v1"],
@@ -532,23 +538,12 @@ def test_a_screen_of_one_model_seed_ensembles_that_seeds_runs_and_scores_it_as_o
 
 def test_with_several_model_seeds_an_ensemble_averages_the_seed_averages_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "study.yml"
-    path.write_text("generator_seeds: [5]\nmodel_seeds: [1, 2]\n"
-                    "tzrec: [configs/staging/stage2_dcn_v2_v11.config, configs/staging/stage2_xdeepfm_v1.config]\n"
-                    "ensembles: {ensemble_v1: [stage2_dcn_v2_v11, stage2_xdeepfm_v1]}\n")
-    folders: list[str] = []
+    records, averaged = _run_ensemble_study(tmp_path, monkeypatch, [1, 2])
 
-    def average(workspace: study_module.Workspace, name: str, members: list[Path], folder: str = "mean") -> Path:
-        folders.append(f"{folder}/{name}")
-        return tmp_path / folder / name
-
-    monkeypatch.setattr(study_module, "ensure_month", lambda *args: None)
-    monkeypatch.setattr(study_module, "run_tzrec", lambda workspace, config, seed: tmp_path / f"m{seed}" / config.stem)
-    monkeypatch.setattr(study_module, "average", average)
-    monkeypatch.setattr(study_module, "score", lambda workspace, run_dir, meta: {**meta, "run": run_dir})
-    records = study_module.run_study(Study.read(path))
-
-    assert folders == ["mean/stage2_dcn_v2_v11", "mean/stage2_xdeepfm_v1", "mean/ensemble_v1"]
+    assert {name: folder for name, (_, folder) in averaged.items()} == {
+        "stage2_dcn_v2_v11": "mean", "stage2_xdeepfm_v1": "mean", "ensemble_v1": "mean"}
+    mean = tmp_path / "mean"
+    assert averaged["ensemble_v1"][0] == [mean / "stage2_dcn_v2_v11", mean / "stage2_xdeepfm_v1"]
     assert [r["kind"] for r in records if r["model"] == "ensemble_v1"] == ["tzrec_ensemble"]
 
 
