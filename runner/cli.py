@@ -156,7 +156,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             "exist; the plot and a docs/experiments.csv row (see `score --help`)\n"
             "  8. submit    outputs/submission_<model>_<version>.tsv, format-checked\n"
             "A summary ends the run: the eval-day F1 and operating point, the leaderboard F1 beside the cart rule "
-            "and the oracle bound, the files written and the time of each stage. A finished training, export or "
+            "and the oracle bound (on generated data, also how many submitted pairs the oracle's list of the same "
+            "length shares), the files written and the time of each stage. A finished training, export or "
             "prediction on the same inputs is reused (`python -m runner train --config ... --force` retrains)."
         ),
         formatter_class=_RawStepHelpFormatter,

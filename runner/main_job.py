@@ -215,6 +215,10 @@ class MainJob:
                 if report.oracle:
                     lines.append(f"             oracle bound F1 {report.oracle.expected_f1:.4f} expected, "
                                  f"{report.oracle.observed_f1:.4f} observed ({report.oracle.pairs_submitted:,} pairs)")
+                    if self.results.get("submission") is not None:
+                        from runner.oracle import overlap_summary
+
+                        lines.append("             " + overlap_summary(self.raw_dir, self.results["submission"].path))
             else:
                 lines.append(f"{board.label_date!s:<12} no answers (real data): "
                              f"{board.submitted_pairs:,} pairs submitted")

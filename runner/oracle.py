@@ -91,6 +91,16 @@ def compare_with_oracle(raw_dir: Path, submission: set[tuple[int, int]]) -> tupl
             scored("oracle only", oracle_top - submission))
 
 
+def overlap_summary(raw_dir: Path, submission: Path) -> str:
+    """One line for a run's summary: how much of the submission the oracle would also have sent, and how the
+    pairs each sent alone fared on 12-19 (`python -m runner oracle --submission` prints the table)."""
+    both, own, missed = compare_with_oracle(raw_dir, read_answers(submission))
+    size = both.pairs + own.pairs
+    return (f"shares {both.pairs:,} of its {size:,} pairs with the oracle's top {size:,}; its other pairs were "
+            f"bought at {own.hit_rate:.3f} (expected {own.expected_hit_rate:.3f}), the oracle's others at "
+            f"{missed.hit_rate:.3f} (expected {missed.expected_hit_rate:.3f})")
+
+
 def oracle_bound(raw_dir: Path) -> OracleBound:
     prob_path, answers_path = _answer_paths(raw_dir)
     table = pq.read_table(prob_path)

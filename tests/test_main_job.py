@@ -178,3 +178,26 @@ def test_the_summary_points_at_the_logs_the_tzrec_steps_wrote(tmp_path: Path) ->
         f"model_seeds/m{{1,3}}/{CONFIG.stem}/logs/")
     one = MainJob(config=CONFIG, raw_dir=tmp_path, model_seeds=(7,), outputs_dir=tmp_path / "outputs")
     assert one._tzrec_logs(tmp_path / "outputs" / CONFIG.stem).endswith(f"outputs/{CONFIG.stem}/logs/")
+
+
+def test_on_generated_data_the_summary_sets_the_submission_beside_the_oracle(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.oracle
+
+    job = MainJob(config=CONFIG, raw_dir=tmp_path / "raw", model_seeds=(1,), outputs_dir=tmp_path / "outputs")
+    point = SimpleNamespace(eval_f1=0.1, eval_precision=0.1, eval_recall=0.1, eval_predicted_pairs=300, eval_hits=30,
+                            eval_true_pairs=300, describe=lambda: "top 0.4 %")
+    board = SimpleNamespace(has_answers=True, label_date="2014-12-19", f1=0.1, precision=0.1, recall=0.1,
+                            submitted_pairs=300, hits=30, true_pairs=300, cart_rule_f1=None)
+    oracle = SimpleNamespace(expected_f1=0.16, observed_f1=0.15, pairs_submitted=280)
+    best = SimpleNamespace(setting="x", f1=0.1)
+    report = SimpleNamespace(point=point, leaderboard=board, cart_rule={}, oracle=oracle, best=lambda kind: best)
+    job.results.update(run_dir=tmp_path / "outputs" / CONFIG.stem,
+                       score=SimpleNamespace(report=report, plot=tmp_path / "p.png", experiments=tmp_path / "e.csv"),
+                       submission=SimpleNamespace(path=tmp_path / "s.tsv", pairs=300))
+    asked: list[tuple[Path, Path]] = []
+    monkeypatch.setattr(runner.oracle, "overlap_summary",
+                        lambda raw_dir, submission: asked.append((raw_dir, submission)) or "shares 120 of its 300")
+    summary = job.summary()
+    assert asked == [(tmp_path / "raw", tmp_path / "s.tsv")]
+    assert "oracle bound F1 0.1600 expected" in summary and "             shares 120 of its 300" in summary

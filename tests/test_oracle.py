@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runner.oracle import compare_with_oracle, oracle_bound, read_answers
+from runner.oracle import compare_with_oracle, oracle_bound, overlap_summary, read_answers
 from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE, write_probabilities
 
 
@@ -73,3 +73,12 @@ def test_the_oracle_command_sets_each_submission_beside_the_oracle(tmp_path: Pat
     assert "1 pairs against the oracle's top 1" in out
     assert "  submission only       1      1     1.000          0.600" in out
     assert "  oracle only           1      0     0.000          0.900" in out
+
+
+def test_the_run_summary_line_says_how_much_of_the_submission_the_oracle_shares(tmp_path: Path) -> None:
+    _write(tmp_path, [(1, 10, 0.9), (2, 20, 0.6), (3, 30, 0.2)], answers=[(2, 20)], untraced=0.0)
+    submission = tmp_path / "submission.tsv"
+    submission.write_text("1\t10\n3\t30\n")
+    assert overlap_summary(tmp_path, submission) == (
+        "shares 1 of its 2 pairs with the oracle's top 2; its other pairs were bought at 0.000 (expected 0.200), "
+        "the oracle's others at 1.000 (expected 0.600)")
