@@ -50,9 +50,10 @@ def profile(args: argparse.Namespace) -> int:
 
 
 def oracle(args: argparse.Namespace) -> int:
-    from runner.oracle import oracle_bound
+    from runner.oracle import read_answers, read_oracle_day
 
-    bound = oracle_bound(args.raw_dir)
+    day = read_oracle_day(args.raw_dir)
+    bound = day.bound()
     print(
         f"oracle bound on 2014-12-19 (top {bound.pairs_submitted:,} pairs by latent probability):\n"
         f"  expected F1 {bound.expected_f1:.4f} (precision {bound.expected_precision:.4f}, "
@@ -60,9 +61,7 @@ def oracle(args: argparse.Namespace) -> int:
         f"  observed F1 {bound.observed_f1:.4f} ({bound.observed_hits} hits of {bound.truth_pairs:,} true pairs)"
     )
     for path in args.submission:
-        from runner.oracle import compare_with_oracle, read_answers
-
-        groups = compare_with_oracle(args.raw_dir, read_answers(path))
+        groups = day.compare(read_answers(path))
         size = groups[0].pairs + groups[1].pairs
         print(f"\n{path}: {size:,} pairs against the oracle's top {size:,}\n"
               f"  {'pairs':<16}{'count':>7}{'hits':>7}{'hit rate':>10}{'expected rate':>15}")

@@ -187,6 +187,7 @@ class MainJob:
         if run_dir is not None and outcome is not None:
             report = outcome.report
             point, board = report.point, report.leaderboard
+            submission = self.results.get("submission")
             aucs = [auc for auc in self.results.get("validation_aucs", []) if isinstance(auc, float)]
             trained = f"; validation AUC {' / '.join(f'{auc:.4f}' for auc in aucs)}" if aucs else ""
             if len(self.model_seeds) > 1:
@@ -215,14 +216,13 @@ class MainJob:
                 if report.oracle:
                     lines.append(f"             oracle bound F1 {report.oracle.expected_f1:.4f} expected, "
                                  f"{report.oracle.observed_f1:.4f} observed ({report.oracle.pairs_submitted:,} pairs)")
-                    if self.results.get("submission") is not None:
+                    if submission is not None:
                         from runner.oracle import overlap_summary
 
-                        lines.append("             " + overlap_summary(self.raw_dir, self.results["submission"].path))
+                        lines.append("             " + overlap_summary(self.raw_dir, submission.path))
             else:
                 lines.append(f"{board.label_date!s:<12} no answers (real data): "
                              f"{board.submitted_pairs:,} pairs submitted")
-            submission = self.results.get("submission")
             if submission is not None:
                 lines.append(f"files        submission  {shown(submission.path)} ({submission.pairs:,} pairs)")
             lines.append(f"             predictions {shown(run_dir / 'predictions')}/{{eval,predict,validation}}/")

@@ -9,6 +9,7 @@ the bound. A model sees only the logs, never the latent intent, so it cannot rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,61 @@ class PairGroup:
         return self.expected_hits / self.pairs if self.pairs else 0.0
 
 
-def _answer_paths(raw_dir: Path) -> tuple[Path, Path]:
+@dataclass(frozen=True)
+class OracleDay:
+    """The generator's 12-19: every known (user, P item) pair ranked by its latent purchase probability,
+    best first, and the pairs bought. Read once; the bound and any submission's comparison use it."""
+
+    users: np.ndarray
+    items: np.ndarray
+    prob: np.ndarray  # descending
+    expected_untraced: float  # purchases no known pair foresees (interests that start on 12-19)
+    truth: set[tuple[int, int]]
+
+    def top(self, k: int) -> set[tuple[int, int]]:
+        return {(int(u), int(i)) for u, i in zip(self.users[:k], self.items[:k], strict=True)}
+
+    @cached_property
+    def probability(self) -> dict[tuple[int, int], float]:
+        return {(int(u), int(i)): float(q) for u, i, q in zip(self.users, self.items, self.prob, strict=True)}
+
+    def bound(self) -> OracleBound:
+        expected_truth = float(self.prob.sum()) + self.expected_untraced
+        k = np.arange(1, self.prob.size + 1)
+        expected_hits = np.cumsum(self.prob)
+        # E[2H / (k + T)] ~ 2 E[H] / (k + E[T]): T is a sum of many independent small Bernoullis.
+        expected_f1 = 2.0 * expected_hits / (k + expected_truth)
+        best = int(np.argmax(expected_f1))
+        chosen_k = best + 1
+        hits = len(self.top(chosen_k) & self.truth)
+        observed = 2.0 * hits / (chosen_k + len(self.truth)) if chosen_k + len(self.truth) else 0.0
+        return OracleBound(
+            pairs_submitted=chosen_k,
+            expected_f1=float(expected_f1[best]),
+            expected_precision=float(expected_hits[best] / chosen_k),
+            expected_recall=float(expected_hits[best] / expected_truth),
+            observed_f1=observed,
+            observed_hits=hits,
+            truth_pairs=len(self.truth),
+            expected_truth_pairs=expected_truth,
+        )
+
+    def compare(self, submission: set[tuple[int, int]]) -> tuple[PairGroup, PairGroup, PairGroup]:
+        """Where a submission's ranking parts from the oracle's: its pairs against the oracle's top pairs of the
+        same number, split into the pairs both chose, the submission's alone and the oracle's alone, each with
+        its 12-19 hits and the hits the generator's probabilities expected. A pair the probability file lacks
+        (no live interest on 12-18) expects nothing."""
+        oracle_top = self.top(len(submission))
+
+        def scored(name: str, pairs: set[tuple[int, int]]) -> PairGroup:
+            return PairGroup(name, len(pairs), len(pairs & self.truth),
+                             sum(self.probability.get(pair, 0.0) for pair in pairs))
+
+        return (scored("both", submission & oracle_top), scored("submission only", submission - oracle_top),
+                scored("oracle only", oracle_top - submission))
+
+
+def read_oracle_day(raw_dir: Path) -> OracleDay:
     answers_dir = raw_dir / ANSWERS_DIR
     prob_path, answers_path = answers_dir / PROBABILITIES_FILE, answers_dir / ANSWERS_FILE
     for path in (prob_path, answers_path):
@@ -67,28 +122,22 @@ def _answer_paths(raw_dir: Path) -> tuple[Path, Path]:
                 f"{path} is missing: the oracle needs the generator's answers "
                 "(run `python -m runner generate` first; real competition data has none)."
             )
-    return prob_path, answers_path
+    table = pq.read_table(prob_path)
+    metadata = table.schema.metadata or {}
+    prob = table.column("prob").to_numpy()
+    order = np.argsort(-prob, kind="stable")
+    return OracleDay(users=table.column("user_id").to_numpy()[order], items=table.column("item_id").to_numpy()[order],
+                     prob=prob[order], expected_untraced=float(metadata.get(EXPECTED_UNTRACED_KEY, b"0")),
+                     truth=read_answers(answers_path))
+
+
+def oracle_bound(raw_dir: Path) -> OracleBound:
+    return read_oracle_day(raw_dir).bound()
 
 
 def compare_with_oracle(raw_dir: Path, submission: set[tuple[int, int]]) -> tuple[PairGroup, PairGroup, PairGroup]:
-    """Where a submission's ranking parts from the oracle's: its pairs against the oracle's top pairs of the
-    same number, split into the pairs both chose, the submission's alone and the oracle's alone, each with
-    its 12-19 hits and the hits the generator's probabilities expected. A pair the probability file lacks
-    (no live interest on 12-18) expects nothing."""
-    prob_path, answers_path = _answer_paths(raw_dir)
-    table = pq.read_table(prob_path)
-    users, items = table.column("user_id").to_numpy(), table.column("item_id").to_numpy()
-    prob = table.column("prob").to_numpy()
-    probability = {(int(u), int(i)): float(q) for u, i, q in zip(users, items, prob, strict=True)}
-    order = np.argsort(-prob, kind="stable")[: len(submission)]
-    oracle_top = {(int(users[j]), int(items[j])) for j in order}
-    truth = read_answers(answers_path)
-
-    def scored(name: str, pairs: set[tuple[int, int]]) -> PairGroup:
-        return PairGroup(name, len(pairs), len(pairs & truth), sum(probability.get(pair, 0.0) for pair in pairs))
-
-    return (scored("both", submission & oracle_top), scored("submission only", submission - oracle_top),
-            scored("oracle only", oracle_top - submission))
+    """OracleDay.compare on the answers in raw_dir."""
+    return read_oracle_day(raw_dir).compare(submission)
 
 
 def overlap_summary(raw_dir: Path, submission: Path) -> str:
@@ -99,36 +148,3 @@ def overlap_summary(raw_dir: Path, submission: Path) -> str:
     return (f"shares {both.pairs:,} of its {size:,} pairs with the oracle's top {size:,}; its other pairs were "
             f"bought at {own.hit_rate:.3f} (expected {own.expected_hit_rate:.3f}), the oracle's others at "
             f"{missed.hit_rate:.3f} (expected {missed.expected_hit_rate:.3f})")
-
-
-def oracle_bound(raw_dir: Path) -> OracleBound:
-    prob_path, answers_path = _answer_paths(raw_dir)
-    table = pq.read_table(prob_path)
-    metadata = table.schema.metadata or {}
-    expected_untraced = float(metadata.get(EXPECTED_UNTRACED_KEY, b"0"))
-    prob = table.column("prob").to_numpy()
-    order = np.argsort(-prob, kind="stable")
-    prob_sorted = prob[order]
-    expected_truth = float(prob.sum()) + expected_untraced
-    k = np.arange(1, prob.size + 1)
-    expected_hits = np.cumsum(prob_sorted)
-    # E[2H / (k + T)] ~ 2 E[H] / (k + E[T]): T is a sum of many independent small Bernoullis.
-    expected_f1 = 2.0 * expected_hits / (k + expected_truth)
-    best = int(np.argmax(expected_f1))
-    chosen_k = best + 1
-
-    truth = read_answers(answers_path)
-    users = table.column("user_id").to_numpy()[order[:chosen_k]]
-    items = table.column("item_id").to_numpy()[order[:chosen_k]]
-    hits = sum((int(u), int(i)) in truth for u, i in zip(users, items, strict=False))
-    observed = 2.0 * hits / (chosen_k + len(truth)) if chosen_k + len(truth) else 0.0
-    return OracleBound(
-        pairs_submitted=chosen_k,
-        expected_f1=float(expected_f1[best]),
-        expected_precision=float(expected_hits[best] / chosen_k),
-        expected_recall=float(expected_hits[best] / expected_truth),
-        observed_f1=observed,
-        observed_hits=hits,
-        truth_pairs=len(truth),
-        expected_truth_pairs=expected_truth,
-    )

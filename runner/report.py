@@ -233,12 +233,17 @@ def judged(summary: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]
     Only models that make one submission per month compete: seed averages and ensembles. A config's
     pooled single runs ("one model seed") are a mean over three submissions, which nobody can ship
     and the bootstrap cannot read."""
-    gbdt = next((v for v in summary.values() if v["kind"] == "gbdt"), None)
+    gbdt = _reference(summary)
     candidates = {k: v for k, v in summary.items() if v["kind"] in JUDGED_KINDS}
     if gbdt is None or not candidates:
         return None
     best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
     return best_label, best, gbdt
+
+
+def _reference(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The GBDT reference's summary (None when the study has none)."""
+    return next((v for v in summary.values() if v["kind"] == "gbdt"), None)
 
 
 def verdict(summary: dict[str, Any]) -> list[str]:
@@ -344,7 +349,7 @@ def noise_every_model(summary: dict[str, Any], answers: dict[int, Path]) -> list
     """The same paired bootstrap for every model that makes one submission per month (seed averages,
     ensembles, blends), best mean eval-day F1 first: which of them the day's buyers can tell from the
     GBDT at all. Judges nothing; a reader comparing models on 12-19 sees each difference's noise."""
-    gbdt = next((v for v in summary.values() if v["kind"] == "gbdt"), None)
+    gbdt = _reference(summary)
     rows = _by_eval_day(summary, (*JUDGED_KINDS, BLEND_KIND))
     if gbdt is None or len(rows) < 2:
         return []
