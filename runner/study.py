@@ -401,9 +401,17 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
     append_experiment(experiment_row(report, describe_run(run_dir),
                                      notes=f"study {shown(workspace.outputs)}, generator seed "
                                            f"{workspace.generator_seed}{seed_note}"), EXPERIMENTS_CSV)
-    log.info("scored %s: eval F1 %.4f, 12-19 F1 %.4f (%s)", shown(run_dir), record[RULES[0]]["eval_f1"],
-             record[RULES[0]]["predict_f1"] or 0.0, RULES[0])
+    log.info(scored_message(shown(run_dir), record))
     return record
+
+
+def scored_message(run: str, record: dict[str, Any]) -> str:
+    """The log line of a newly scored run: its eval-day figures only. A study's choices are made on the eval
+    day, so the 12-19 F1 waits in the score file for `report` rather than being seen while a screen runs."""
+    auc = record.get("eval_auc")
+    return (f"scored {run}: eval F1 {record[RULES[0]]['eval_f1']:.4f} ({RULES[0]})"
+            + (f", eval AUC {auc:.4f}" if auc is not None else "")
+            + "; its 12-19 F1 is held back for `python -m runner report`")
 
 
 def rules_for(run_dir: Path) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from xdist_grouping import xdist_group_of
 
 from runner.tzrec.launch import STALL_ENV
 
@@ -12,14 +13,11 @@ from runner.tzrec.launch import STALL_ENV
 # says so); the suite's tiny runs print every few seconds. The default for real runs is 30 minutes.
 os.environ.setdefault(STALL_ENV, "180")
 
-# Under pytest-xdist (`make test` runs `pytest -n 2 --dist loadgroup`) each group runs on one worker: a
-# file's tests share its module fixtures, and every test of the session-wide generated month (fixtures
-# `generated`, `generated_build`: one dbt build) shares that build, so nothing is built twice.
-SHARED_BUILD_FIXTURES = {"generated", "generated_build"}
 
-
+# tryfirst: the xdist worker reads the xdist_group markers in its own pytest_collection_modifyitems, and it
+# registers after this conftest, so it would run first and see none (every module fixture, the Spark
+# parity build among them, was then built once on each worker: tests/test_xdist_groups.py).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        group = "generated_month" if fixtures & SHARED_BUILD_FIXTURES else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))

@@ -560,3 +560,12 @@ def test_a_blend_is_reported_apart_and_never_judged_as_the_tzrec_model() -> None
     assert "**blend_v1 (blend of gbdt_v1 + stage2_deepfm_v3)**" in blend
     assert "0.1200, 0.0850, 0.0950" in blend
     assert "at least the GBDT on 2 of 3 seeds and at least stage2_deepfm_v3, mean of the model seeds on 2" in blend
+
+
+def test_a_newly_scored_run_is_logged_with_its_eval_day_only() -> None:
+    """A screen decides on the eval day; the study's log must not show 12-19 while the screen still runs."""
+    record = {study_module.RULES[0]: {"eval_f1": 0.1069, "predict_f1": 0.1163}, "eval_auc": 0.85571}
+    message = study_module.scored_message("outputs/x/m1/stage2_din_v3", record)
+    assert "eval F1 0.1069" in message and "eval AUC 0.8557" in message
+    assert "0.1163" not in message and "held back" in message
+    assert "eval AUC" not in study_module.scored_message("run", {**record, "eval_auc": None})

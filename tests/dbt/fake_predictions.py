@@ -41,6 +41,9 @@ def write_fake_predictions(run_dir: Path, processed: Path, answers: Path | None,
         labelled = data_set != "predict"
         source = pq.read_table(processed / f"{data_set}.parquet", columns=[*columns, "label"] if labelled
                                else columns)
+        # the exports' row order is not defined (DuckDB writes them in parallel): draw in key order, so that a
+        # pair gets the same probability on every build
+        source = source.sort_by([(column, "ascending") for column in columns])
         if labelled:
             bought = source.column("label").to_numpy() == 1
         else:
