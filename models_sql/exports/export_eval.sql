@@ -26,6 +26,8 @@ final as (
 
     from samples
     cross join bin_starts
+    -- a defined order (by key), so that a build writes the same file every time
+    order by samples.user_id, samples.item_id
 
 )
 

@@ -83,6 +83,15 @@ def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> N
     assert "label" not in pq.read_schema(processed / "predict.parquet").names
 
 
+def test_the_scored_exports_are_written_in_key_order(built: tuple[DbtRun, Path]) -> None:
+    """eval, predict and validation have no shuffle to keep: sorted by key, a build writes the same file each
+    time (a parallel query alone leaves the order to its threads)."""
+    _, processed = built
+    for name in ("eval", "predict", "validation"):
+        keys = _keys(pq.read_table(processed / f"{name}.parquet", columns=["cutoff_date", "user_id", "item_id"]))
+        assert len(keys) > 1 and keys == sorted(keys), name
+
+
 def _keys(table: pa.Table) -> list[tuple[str, int, int]]:
     return list(zip(*(table.column(name).to_pylist() for name in ("cutoff_date", "user_id", "item_id")), strict=True))
 
