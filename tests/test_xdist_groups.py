@@ -4,6 +4,8 @@ the group when it named the test (it appends `@<group>` to the node id)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from xdist_grouping import xdist_group_of
 
@@ -15,10 +17,12 @@ def test_under_loadgroup_each_test_is_named_with_its_group(request: pytest.Fixtu
     assert request.node.nodeid.endswith(f"@{xdist_group_of(request.node)}"), request.node.nodeid
 
 
-def test_a_test_using_the_shared_build_joins_the_generated_month_group(request: pytest.FixtureRequest) -> None:
-    assert xdist_group_of(request.node) == "tests/test_xdist_groups.py"
-    request.node.fixturenames.append("generated_build")
-    try:
-        assert xdist_group_of(request.node) == "generated_month"
-    finally:
-        request.node.fixturenames.remove("generated_build")
+def test_a_test_of_the_shared_build_joins_the_generated_month_group_and_others_their_file() -> None:
+    def item(nodeid: str, *fixtures: str) -> SimpleNamespace:
+        return SimpleNamespace(nodeid=nodeid, fixturenames=["request", *fixtures])
+
+    assert xdist_group_of(item("tests/dbt/test_x.py::test_a", "scored", "generated_build")) == "generated_month"
+    assert xdist_group_of(item("tests/dbt/test_x.py::test_b", "generated")) == "generated_month"
+    assert xdist_group_of(item("tests/dbt/test_x.py::test_c[p]", "tmp_path")) == "tests/dbt/test_x.py"
+    # as xdist names it under loadgroup
+    assert xdist_group_of(item("tests/dbt/test_x.py::test_c@tests/dbt/test_x.py")) == "tests/dbt/test_x.py"
