@@ -61,11 +61,10 @@ def oracle(args: argparse.Namespace) -> int:
         f"  observed F1 {bound.observed_f1:.4f} ({bound.observed_hits} hits of {bound.truth_pairs:,} true pairs)"
     )
     for path in args.submission:
-        groups = day.compare(read_answers(path))
-        size = groups[0].pairs + groups[1].pairs
-        print(f"\n{path}: {size:,} pairs against the oracle's top {size:,}\n"
+        comparison = day.compare(read_answers(path))
+        print(f"\n{path}: {comparison.size:,} pairs against the oracle's top {comparison.size:,}\n"
               f"  {'pairs':<16}{'count':>7}{'hits':>7}{'hit rate':>10}{'expected rate':>15}")
-        for group in groups:
+        for group in comparison:
             print(f"  {group.name:<16}{group.pairs:>7,}{group.hits:>7,}{group.hit_rate:>10.3f}"
                   f"{group.expected_hit_rate:>15.3f}")
     return 0

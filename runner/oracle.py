@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -59,6 +60,19 @@ class PairGroup:
         return self.expected_hits / self.pairs if self.pairs else 0.0
 
 
+class OracleComparison(NamedTuple):
+    """A submission against the oracle's top pairs of the same number (OracleDay.compare)."""
+
+    both: PairGroup
+    submission_only: PairGroup
+    oracle_only: PairGroup
+
+    @property
+    def size(self) -> int:
+        """The submission's pairs, and so the length of the oracle's list beside it."""
+        return self.both.pairs + self.submission_only.pairs
+
+
 @dataclass(frozen=True)
 class OracleDay:
     """The generator's 12-19: every known (user, P item) pair ranked by its latent purchase probability,
@@ -98,7 +112,7 @@ class OracleDay:
             expected_truth_pairs=expected_truth,
         )
 
-    def compare(self, submission: set[tuple[int, int]]) -> tuple[PairGroup, PairGroup, PairGroup]:
+    def compare(self, submission: set[tuple[int, int]]) -> OracleComparison:
         """Where a submission's ranking parts from the oracle's: its pairs against the oracle's top pairs of the
         same number, split into the pairs both chose, the submission's alone and the oracle's alone, each with
         its 12-19 hits and the hits the generator's probabilities expected. A pair the probability file lacks
@@ -109,8 +123,9 @@ class OracleDay:
             return PairGroup(name, len(pairs), len(pairs & self.truth),
                              sum(self.probability.get(pair, 0.0) for pair in pairs))
 
-        return (scored("both", submission & oracle_top), scored("submission only", submission - oracle_top),
-                scored("oracle only", oracle_top - submission))
+        return OracleComparison(scored("both", submission & oracle_top),
+                                scored("submission only", submission - oracle_top),
+                                scored("oracle only", oracle_top - submission))
 
 
 def read_oracle_day(raw_dir: Path) -> OracleDay:
@@ -135,16 +150,12 @@ def oracle_bound(raw_dir: Path) -> OracleBound:
     return read_oracle_day(raw_dir).bound()
 
 
-def compare_with_oracle(raw_dir: Path, submission: set[tuple[int, int]]) -> tuple[PairGroup, PairGroup, PairGroup]:
-    """OracleDay.compare on the answers in raw_dir."""
-    return read_oracle_day(raw_dir).compare(submission)
-
-
 def overlap_summary(raw_dir: Path, submission: Path) -> str:
     """One line for a run's summary: how much of the submission the oracle would also have sent, and how the
     pairs each sent alone fared on 12-19 (`python -m runner oracle --submission` prints the table)."""
-    both, own, missed = compare_with_oracle(raw_dir, read_answers(submission))
-    size = both.pairs + own.pairs
-    return (f"shares {both.pairs:,} of its {size:,} pairs with the oracle's top {size:,}; its other pairs were "
-            f"bought at {own.hit_rate:.3f} (expected {own.expected_hit_rate:.3f}), the oracle's others at "
-            f"{missed.hit_rate:.3f} (expected {missed.expected_hit_rate:.3f})")
+    comparison = read_oracle_day(raw_dir).compare(read_answers(submission))
+    own, missed = comparison.submission_only, comparison.oracle_only
+    return (f"shares {comparison.both.pairs:,} of its {comparison.size:,} pairs with the oracle's top "
+            f"{comparison.size:,}; its other pairs were bought at {own.hit_rate:.3f} (expected "
+            f"{own.expected_hit_rate:.3f}), the oracle's others at {missed.hit_rate:.3f} (expected "
+            f"{missed.expected_hit_rate:.3f})")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runner.oracle import compare_with_oracle, oracle_bound, overlap_summary, read_answers
+from runner.oracle import oracle_bound, overlap_summary, read_answers, read_oracle_day
 from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE, write_probabilities
 
 
@@ -52,7 +52,7 @@ def test_a_submission_is_split_against_the_oracles_list_of_its_own_length(tmp_pa
     probs = [(1, 10, 0.9), (2, 20, 0.6), (3, 30, 0.3), (4, 40, 0.05)]
     _write(tmp_path, probs, answers=[(1, 10), (3, 30), (5, 50)], untraced=0.5)
     # three pairs: one the oracle ranks first, one it ranks last, one it does not know at all
-    both, submission_only, oracle_only = compare_with_oracle(tmp_path, {(1, 10), (4, 40), (5, 50)})
+    both, submission_only, oracle_only = read_oracle_day(tmp_path).compare({(1, 10), (4, 40), (5, 50)})
     assert (both.name, both.pairs, both.hits, both.expected_hits) == ("both", 1, 1, pytest.approx(0.9))
     # (5, 50) is bought but had no live interest on 12-18: a hit that expected nothing
     assert (submission_only.pairs, submission_only.hits) == (2, 1)
