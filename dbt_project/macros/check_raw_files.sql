@@ -119,25 +119,14 @@
         {%- endif -%}
     {%- endfor -%}
 
-    {#- 3. Line numbers come from row ids, which follow the files only with insertion order kept. -#}
-    {%- set keeps_order = run_query(
-        "select current_setting('preserve_insertion_order')"
-    ).columns[0].values()[0] -%}
-    {%- if keeps_order not in [true, 'true', 'True', 1] -%}
-        {{ exceptions.raise_compiler_error(
-            "DuckDB setting preserve_insertion_order is off; the raw line numbers of staging need "
-            ~ "it on (profiles.yml: settings: preserve_insertion_order: true)."
-        ) }}
-    {%- endif -%}
-
-    {#- 4. With a header expected, line 1 of each file must not be a data line (it would be
+    {#- 3. With a header expected, line 1 of each file must not be a data line (it would be
            dropped as the header, silently). -#}
     {%- for kind in ['behavior', 'item'] if tianchi_has_header(kind) -%}
         {%- for path in found[kind] -%}
             {%- set first_line = run_query(
                 "select raw_line from read_csv(" ~ tianchi_string_literal(path) ~ ", "
                 ~ "columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), "
-                ~ "quote='', escape='', header=false, auto_detect=false, "
+                ~ "quote='', escape='', header=false, auto_detect=false, new_line='\\r\\n', strict_mode=false, "
                 ~ "encoding=" ~ tianchi_string_literal(var('raw_encoding')) ~ ") limit 1"
             ).columns[0].values() -%}
             {%- if first_line | length > 0 and first_line[0] is not none

@@ -1,14 +1,13 @@
 {#-
-    Every line of a base_tianchi__*_lines table with `source_line`, its 1-based line number in its
-    file (a header line counts: line 2 is the first data line of a file with a header), and
-    `is_header_line`. `kind` is 'behavior' or 'item' (for its header setting).
+    Line numbers of the raw files. A line number is an editor's: 1-based, a header line counts
+    (line 2 is the first data line of a file with a header), an empty line counts.
 
-    DuckDB: a base table is written by one `create table as select` over read_csv with
-    preserve_insertion_order on (the profile sets it; tianchi_check_raw_files verifies it), so its
-    row ids follow the files line by line and a line's number is its row id minus its file's first
-    row id, plus one. This keeps the scan parallel; `read_csv(...) with ordinality` numbers lines
-    too, but runs the whole parse on one thread (2x slower on 2 cores, far more on many).
-    assert_raw_file_lines_contiguous checks that every file's numbers run 1..n without a gap.
+    DuckDB reads the raw files as a stream (base_tianchi__*_lines are views over read_csv, the
+    header line skipped by the reader): nothing numbers the valid rows, which are only ever
+    aggregated. Only a rejected line needs its number, and only when there is one: then
+    tianchi_rejected_lines reads the kind's files once more, numbered in file order by
+    `read_csv(...) with ordinality`, and gives each line whose text is a rejected line's its
+    number (the same text always gets the same verdict, so matching by text is exact).
 
     Spark: a text file is read in splits (byte ranges of at most spark.sql.files.maxPartitionBytes;
     a split starting mid-line skips that line, its predecessor reads it), each split whole by one
@@ -16,29 +15,22 @@
     offset (`_metadata.file_block_start`) and monotonically_increasing_id() evaluated right on the
     scan, which is consecutive within a split. A line's number is the lines of the file's earlier
     splits, plus its id minus its split's first id, plus one: exact, and the scan stays parallel
-    (only the small per-split table is windowed).
+    (only the small per-split table is windowed). The base tables hold every line, the header
+    line included (is_header_line).
 -#}
 
+{#- Every line of a base_tianchi__*_lines relation with `is_header_line`, and on Spark
+    `source_line`, its line number. `kind` is 'behavior' or 'item' (for its header setting). -#}
 {% macro tianchi_numbered_lines(relation, kind) %}
     {{ return(adapter.dispatch('tianchi_numbered_lines')(relation, kind)) }}
 {% endmacro %}
 
+{#- DuckDB: the stream has no header line and no line numbers (see above). -#}
 {% macro duckdb__tianchi_numbered_lines(relation, kind) %}
-    with file_starts as (
-        select
-            source_file,
-            min(rowid) as first_rowid
-        from {{ relation }}
-        group by source_file
-    )
-
     select
         file_lines.*,
-        file_lines.rowid - file_starts.first_rowid + 1 as source_line,
-        file_lines.rowid - file_starts.first_rowid + 1 <= {{ tianchi_header_lines(kind) }} as is_header_line
+        false as is_header_line
     from {{ relation }} as file_lines
-    inner join file_starts
-        on file_lines.source_file = file_starts.source_file
 {% endmacro %}
 
 {% macro spark__tianchi_numbered_lines(relation, kind) %}
@@ -99,3 +91,130 @@
 {% macro default__tianchi_numbered_lines(relation, kind) %}
     {{ tianchi_not_ported('tianchi_numbered_lines') }}
 {% endmacro %}
+
+
+{#- The per-file line counts of stg_tianchi__raw_files, as select-list items (each followed by a
+    comma) over tianchi_numbered_lines grouped by source_file: line_count (the header line
+    included), header_line_count, last_source_line (the largest line number given: line_count
+    when numbering has no gap; DuckDB streams the lines and numbers none, so it counts them). -#}
+{% macro tianchi_line_count_columns(kind) %}
+    {{ return(adapter.dispatch('tianchi_line_count_columns')(kind)) }}
+{% endmacro %}
+
+{% macro duckdb__tianchi_line_count_columns(kind) -%}
+    count(*) + {{ tianchi_header_lines(kind) }} as line_count,
+    {{ tianchi_header_lines(kind) }} as header_line_count,
+    count(*) + {{ tianchi_header_lines(kind) }} as last_source_line,
+{%- endmacro %}
+
+{% macro spark__tianchi_line_count_columns(kind) -%}
+    count(*) as line_count,
+    count(case when is_header_line then 1 end) as header_line_count,
+    max(source_line) as last_source_line,
+{%- endmacro %}
+
+{% macro default__tianchi_line_count_columns(kind) %}
+    {{ tianchi_not_ported('tianchi_line_count_columns') }}
+{% endmacro %}
+
+
+{#- The rejected lines of one kind of raw file as (file_kind, source_file, source_line, reason,
+    raw_line): the rows of `relation` (a base_tianchi__*_lines model) with a reject_reason,
+    numbered. `rejected_count` is how many there are (stg_tianchi__raw_files counted them): at 0
+    DuckDB reads nothing more. -#}
+{% macro tianchi_rejected_lines(relation, kind, rejected_count) %}
+    {{ return(adapter.dispatch('tianchi_rejected_lines')(relation, kind, rejected_count)) }}
+{% endmacro %}
+
+{% macro duckdb__tianchi_rejected_lines(relation, kind, rejected_count) %}
+    {%- if rejected_count | int == 0 %}
+    select
+        '{{ kind }}' as file_kind,
+        source_file,
+        cast(null as bigint) as source_line,
+        reject_reason as reason,
+        raw_line
+    from {{ relation }}
+    where false
+    {%- else %}
+    with rejected_texts as (
+        select distinct
+            source_file,
+            reject_reason,
+            raw_line
+        from {{ relation }}
+        where reject_reason is not null
+    ),
+
+    file_lines as (
+        select
+            filename as source_file,
+            ordinality as line_position,
+            {{ tianchi_strip_cr('raw_line') }} as raw_line
+        from {{ tianchi_raw_lines_scan(kind) }} with ordinality
+    ),
+
+    file_starts as (
+        select
+            source_file,
+            min(line_position) as first_position
+        from file_lines
+        group by source_file
+    ),
+
+    numbered as (
+        select
+            file_lines.source_file,
+            file_lines.line_position - file_starts.first_position + 1 as source_line,
+            file_lines.raw_line
+        from file_lines
+        inner join file_starts
+            on file_lines.source_file = file_starts.source_file
+    )
+
+    select
+        '{{ kind }}' as file_kind,
+        numbered.source_file,
+        numbered.source_line,
+        rejected_texts.reject_reason as reason,
+        numbered.raw_line
+    from numbered
+    inner join rejected_texts
+        on
+            numbered.source_file = rejected_texts.source_file
+            and numbered.raw_line is not distinct from rejected_texts.raw_line
+    where numbered.source_line > {{ tianchi_header_lines(kind) }}
+    {%- endif %}
+{% endmacro %}
+
+{% macro spark__tianchi_rejected_lines(relation, kind, rejected_count) %}
+    with numbered as (
+        {{ tianchi_numbered_lines(relation, kind) }}
+    )
+
+    select
+        '{{ kind }}' as file_kind,
+        source_file,
+        source_line,
+        reject_reason as reason,
+        raw_line
+    from numbered
+    where reject_reason is not null and not is_header_line
+{% endmacro %}
+
+{% macro default__tianchi_rejected_lines(relation, kind, rejected_count) %}
+    {{ tianchi_not_ported('tianchi_rejected_lines') }}
+{% endmacro %}
+
+
+{#- DuckDB: every line of a kind's raw files as read_csv reads them for the sources
+    (_tianchi__sources.yml), but with the header line: the numbering scan. -#}
+{% macro tianchi_raw_lines_scan(kind) -%}
+    read_csv([
+    {%- for path in tianchi_raw_files(kind) -%}
+        {{ tianchi_string_literal(path) }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+    ], columns = {'raw_line': 'VARCHAR'}, delim = chr(31) || chr(30) || chr(29) || chr(28),
+    quote = '', escape = '', header = false, auto_detect = false, filename = true,
+    new_line = '\r\n', strict_mode = false, encoding = {{ tianchi_string_literal(var('raw_encoding')) }})
+{%- endmacro %}

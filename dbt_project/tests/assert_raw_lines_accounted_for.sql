@@ -1,5 +1,7 @@
--- Nothing is lost: in every raw file, lines read = valid rows + rejected rows.
--- Returns one row per file where the two sides differ.
+-- Nothing is lost: in every raw file, lines read = valid rows + rejected rows, where the
+-- rejected rows are the numbered ones of stg_tianchi__rejected_rows (a pass of its own over the
+-- files). Returns one row per file where the sides differ. (assert_daily_rows_are_the_valid_rows
+-- checks the daily table against the same counts.)
 
 with
 
@@ -9,39 +11,9 @@ raw_files as (
 
 ),
 
-behaviors as (
-
-    select * from {{ ref('stg_tianchi__behaviors') }}
-
-),
-
-items as (
-
-    select * from {{ ref('stg_tianchi__items') }}
-
-),
-
 rejected_rows as (
 
     select * from {{ ref('stg_tianchi__rejected_rows') }}
-
-),
-
-valid_rows as (
-
-    select
-        'behavior' as file_kind,
-        source_file,
-        count(*) as row_count
-    from behaviors
-    group by source_file
-    union all
-    select
-        'item' as file_kind,
-        source_file,
-        count(*) as row_count
-    from items
-    group by source_file
 
 ),
 
@@ -58,31 +30,25 @@ rejected_counts as (
 
 ),
 
-accounting as (
+file_accounting as (
 
     select
-        coalesce(raw_files.file_kind, valid_rows.file_kind, rejected_counts.file_kind) as file_kind,
-        coalesce(raw_files.source_file, valid_rows.source_file, rejected_counts.source_file)
-            as source_file,
-        coalesce(raw_files.lines_read, 0) as lines_read,
-        coalesce(valid_rows.row_count, 0) as valid_rows,
-        coalesce(rejected_counts.row_count, 0) as rejected_rows
+        'lines read = valid rows + rejected rows' as account,
+        coalesce(raw_files.source_file, rejected_counts.source_file) as source_file,
+        coalesce(raw_files.lines_read, 0) as expected_rows,
+        coalesce(raw_files.valid_rows, 0) + coalesce(rejected_counts.row_count, 0) as found_rows
     from raw_files
-    full outer join valid_rows
-        on
-            raw_files.file_kind = valid_rows.file_kind
-            and raw_files.source_file = valid_rows.source_file
     full outer join rejected_counts
         on
-            coalesce(raw_files.file_kind, valid_rows.file_kind) = rejected_counts.file_kind
-            and coalesce(raw_files.source_file, valid_rows.source_file) = rejected_counts.source_file
+            raw_files.file_kind = rejected_counts.file_kind
+            and raw_files.source_file = rejected_counts.source_file
 
 ),
 
 final as (
 
-    select * from accounting
-    where lines_read != valid_rows + rejected_rows
+    select * from file_accounting
+    where expected_rows != found_rows
 
 )
 

@@ -2,14 +2,15 @@ with
 
 behavior_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
+    select * from {{ ref('base_tianchi__behavior_lines') }}
 
 ),
 
 valid_rows as (
 
+    -- a header line (Spark reads it) never passes the checks
     select * from behavior_lines
-    where reject_reason is null and not is_header_line
+    where reject_reason is null
 
 ),
 
@@ -31,8 +32,7 @@ final as (
         event_at,
         cast(event_at as date) as event_date,
         cast(extract(hour from event_at) as integer) as event_hour,
-        source_file,
-        source_line
+        source_file
     from valid_rows
 
 )

@@ -2,14 +2,15 @@ with
 
 item_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
+    select * from {{ ref('base_tianchi__item_lines') }}
 
 ),
 
 valid_rows as (
 
+    -- a header line (Spark reads it) never passes the checks
     select * from item_lines
-    where reject_reason is null and not is_header_line
+    where reject_reason is null
 
 ),
 
@@ -20,8 +21,7 @@ final as (
         item_geohash,
         item_geohash_was_malformed,
         item_category,
-        source_file,
-        source_line
+        source_file
     from valid_rows
 
 )

@@ -1,3 +1,7 @@
+{#- One row per raw file: its lines, and what became of them (valid rows, rejected lines,
+    geohash quality): the one pass over the raw files that counts them, so that no model or
+    test reads the behaviour files again to count. -#}
+
 with
 
 behavior_lines as (
@@ -17,9 +21,12 @@ behavior_files as (
     select
         'behavior' as file_kind,
         source_file,
-        count(*) as line_count,
-        count(case when is_header_line then 1 end) as header_line_count,
-        max(source_line) as last_source_line
+        {{ tianchi_line_count_columns('behavior') }}
+        count(case when reject_reason is null then 1 end) as valid_rows,
+        count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason is null and user_geohash is null and not user_geohash_was_malformed then 1 end)
+            as empty_geohash_rows,
+        count(case when reject_reason is null and user_geohash_was_malformed then 1 end) as malformed_geohash_rows
     from behavior_lines
     group by source_file
 
@@ -30,9 +37,12 @@ item_files as (
     select
         'item' as file_kind,
         source_file,
-        count(*) as line_count,
-        count(case when is_header_line then 1 end) as header_line_count,
-        max(source_line) as last_source_line
+        {{ tianchi_line_count_columns('item') }}
+        count(case when reject_reason is null then 1 end) as valid_rows,
+        count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason is null and item_geohash is null and not item_geohash_was_malformed then 1 end)
+            as empty_geohash_rows,
+        count(case when reject_reason is null and item_geohash_was_malformed then 1 end) as malformed_geohash_rows
     from item_lines
     group by source_file
 
@@ -54,7 +64,11 @@ final as (
         line_count,
         header_line_count,
         line_count - header_line_count as lines_read,
-        last_source_line
+        last_source_line,
+        valid_rows,
+        rejected_lines,
+        empty_geohash_rows,
+        malformed_geohash_rows
     from files
 
 )

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 
 {%- set delimiter = tianchi_delimiter_sql('item') %}
 {%- set id_pattern = '[0-9]{1,18}' %}
