@@ -36,19 +36,12 @@ sampled as (
 
 ),
 
-bin_starts as (
-
-    select * from {{ ref('dense_feature_bin_starts') }}
-
-),
-
 final as (
 
     select
         {{ export_select_list(ref('samples'), with_label=true, with_weight=true, with_aux_label=true) }}
 
     from sampled
-    cross join bin_starts
     -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;
     -- the key breaks ties of the 32-bit hash, so every engine writes the same order
     order by {{ tianchi_hash_fraction('sampled.sample_key', var('sampling_seed') + 1) }}, sampled.sample_key

@@ -4,6 +4,8 @@
 {#- The eval day: cutoff eval_label_date - 1 with every candidate (no sampling),
     labelled with the purchases of eval_label_date. -#}
 
+-- depends_on: {{ ref('dense_feature_bins') }}
+
 with
 
 samples as (
@@ -13,19 +15,12 @@ samples as (
 
 ),
 
-bin_starts as (
-
-    select * from {{ ref('dense_feature_bin_starts') }}
-
-),
-
 final as (
 
     select
         {{ export_select_list(ref('samples'), with_label=true, with_weight=false) }}
 
     from samples
-    cross join bin_starts
     -- a defined order (by key), so that a build writes the same file every time
     order by samples.user_id, samples.item_id
 

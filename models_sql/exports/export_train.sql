@@ -5,4 +5,6 @@
     weighted by 1 / keep rate (the query: macros/train_exports.sql). The GBDT reference and the
     tzrec configs that leave train_input_path to the runner train on it. -#}
 
+-- depends_on: {{ ref('dense_feature_bins') }}
+
 {{ train_export_query(var('negative_keep_rate')) }}

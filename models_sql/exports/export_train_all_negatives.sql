@@ -6,4 +6,6 @@
     eval day (docs/RESULTS_NOTES.md), while the GBDT keeps the sampled export_train: a tzrec config
     reads it with `train_input_path: "train_all_negatives.parquet"`. -#}
 
+-- depends_on: {{ ref('dense_feature_bins') }}
+
 {{ train_export_query(1.0) }}

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#- One row per raw file: its lines, and what became of them (valid rows, rejected lines,
     geohash quality): the one pass over the raw files that counts them, so that no model or
     test reads the behaviour files again to count. -#}
