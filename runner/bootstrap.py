@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from runner.defaults import DEFAULT_BOOTSTRAP_SEED
+
 DEFAULT_RESAMPLES = 2000
-DEFAULT_SEED = 20141219
 
 Pairs = set[tuple[int, int]]  # (user_id, item_id), as runner.oracle.read_answers reads a two-column TSV
 
@@ -47,7 +48,7 @@ def _f1(hits: np.ndarray, submitted: np.ndarray, true: np.ndarray) -> np.ndarray
 
 
 def paired_difference(a: Pairs, b: Pairs, answers: Pairs, resamples: int = DEFAULT_RESAMPLES,
-                      seed: int = DEFAULT_SEED) -> PairedDifference:
+                      seed: int = DEFAULT_BOOTSTRAP_SEED) -> PairedDifference:
     """F1(a) - F1(b) on 12-19 with its 90 % interval from resampling the day's users (paired)."""
     users = sorted({user for user, _ in answers | a | b})
     index = {user: i for i, user in enumerate(users)}

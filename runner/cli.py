@@ -10,12 +10,22 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.paths import DOCS_DIR, GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_TRAINING_SEED, DEFAULT_USERS
+from runner.paths import (
+    DOCS_DIR,
+    EVAL_EXPORT,
+    EXPERIMENTS_CSV,
+    GBDT_RUN_NAME,
+    ID_BUCKETS_EXPORT,
+    OUTPUTS_DIR,
+    PREDICT_EXPORT,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    RAW_DIR,
+    VALIDATION_EXPORT,
+)
 
 log = logging.getLogger("runner")
-
-# The experiments log (runner.experiments.EXPERIMENTS_CSV; not imported here so that --help stays instant).
-EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 
 DESCRIPTION = """\
 Tianchi mobile recommendation pipeline: synthetic data, dbt on DuckDB, and TorchEasyRec.
@@ -85,8 +95,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=20_000, help="number of users (the offline edition has 20,000)")
-    parser.add_argument("--seed", type=int, default=20141219, help="random seed; the same seed writes the same files")
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS,
+                        help="number of users (the offline edition has 20,000)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED,
+                        help="random seed; the same seed writes the same files")
     parser.add_argument("--edition", choices=["online", "offline"], default="online",
                         help="online: tab-separated, no header, partA/partB; offline: CSV with header, CRLF")
     parser.add_argument("--out", type=Path, default=RAW_DIR, help="folder for the raw files")
@@ -162,13 +174,13 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=_RawStepHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=20_000, help="users to generate when data is missing")
-    parser.add_argument("--seed", type=int, default=20141219, help="generator seed when data is missing")
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS, help="users to generate when data is missing")
+    parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
     parser.add_argument("--config", type=Path, default=None,
                         help="tzrec config to train (default: the one config in configs/production/)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
-    parser.add_argument("--model-seeds", type=int, nargs="+", default=[1, 2, 3],
+    parser.add_argument("--model-seeds", type=int, nargs="+", default=list(DEFAULT_MODEL_SEEDS),
                         help="train the config once per seed and submit the mean of their logits "
                              "(one seed: a single run in outputs/<stem>/)")
     parser.add_argument("--tzrec-python", default=None,
@@ -179,7 +191,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--blend-gbdt", action="store_true",
                         help="submit the mean logit of the tzrec run and the GBDT reference (trained once per "
                         "model seed): above both on the months that decided it, +0.002 F1 over the GBDT "
-                        "(docs/RESULTS_NOTES.md, thirteenth pass)")
+                        "(docs/RESULTS_NOTES.md)")
 
 
 def _add_run_selection(parser: argparse.ArgumentParser) -> None:
@@ -307,20 +319,21 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
                         help="training Parquet (a file, a folder of *.parquet or a glob); default: the training "
                         "export the config's train_input_path names, data/processed/train.parquet (negatives "
                         "sampled) or data/processed/train_all_negatives.parquet")
-    parser.add_argument("--eval-data", type=Path, default=PROCESSED_DIR / "eval.parquet",
+    parser.add_argument("--eval-data", type=Path, default=EVAL_EXPORT,
                         help="evaluation Parquet (labelled)")
     if name == "predict":
-        parser.add_argument("--predict-data", type=Path, default=PROCESSED_DIR / "predict.parquet",
+        parser.add_argument("--predict-data", type=Path, default=PREDICT_EXPORT,
                             help="Parquet to score (no label needed)")
-        parser.add_argument("--validation-data", type=Path, default=PROCESSED_DIR / "validation.parquet",
+        parser.add_argument("--validation-data", type=Path, default=VALIDATION_EXPORT,
                             help="labelled Parquet of the held-out users of the training label days, scored into "
                             "predictions/validation/ (what operating_point_rule top_k_share_pooled pools with the "
                             "eval day)")
-    parser.add_argument("--buckets", type=Path, default=PROCESSED_DIR / "id_buckets.parquet",
+    parser.add_argument("--buckets", type=Path, default=ID_BUCKETS_EXPORT,
                         help="bucket-size file (feature_name, num_buckets) that fills `num_buckets: 0`")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
                         help="folder holding the run folders (<outputs>/<config stem>/)")
-    parser.add_argument("--seed", type=int, default=20141219, help="seed of Python, NumPy and torch in every process")
+    parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED,
+                        help="seed of Python, NumPy and torch in every process")
 
 
 def _add_baseline(commands: argparse._SubParsersAction) -> None:
@@ -343,7 +356,7 @@ def _add_baseline(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="LightGBM learning_rate")
     parser.add_argument("--num-leaves", type=int, default=31, help="LightGBM num_leaves")
-    parser.add_argument("--seed", type=int, default=20141219, help="LightGBM seed (deterministic mode)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED, help="LightGBM seed (deterministic mode)")
     parser.add_argument("--score", action="store_true", help="score the run right after training")
 
 

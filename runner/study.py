@@ -59,6 +59,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.paths import (
     DATA_DIR,
     GBDT_RUN_NAME,
@@ -73,7 +74,6 @@ from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
 
-DEFAULT_GENERATOR_SEED = 20141219
 STUDY_OUTPUTS = OUTPUTS_DIR / "study"
 VARIANT_OUTPUTS = OUTPUTS_DIR / "study_variants"
 VARIANT_DATA = DATA_DIR / "variants"
@@ -185,7 +185,7 @@ class Study:
         return cls(
             source=path,
             generator_seeds=[int(s) for s in spec.get("generator_seeds", [DEFAULT_GENERATOR_SEED])],
-            users=int(spec.get("users", 20_000)),
+            users=int(spec.get("users", DEFAULT_USERS)),
             model_seeds=[int(s) for s in spec.get("model_seeds", [1])],
             gbdt_name=gbdt_name,
             gbdt_seeds=gbdt_seeds,

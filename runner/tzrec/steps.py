@@ -29,7 +29,17 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, input_files, shown
+from runner.defaults import DEFAULT_TRAINING_SEED
+from runner.paths import (
+    EVAL_EXPORT,
+    ID_BUCKETS_EXPORT,
+    OUTPUTS_DIR,
+    PREDICT_EXPORT,
+    PROCESSED_DIR,
+    VALIDATION_EXPORT,
+    input_files,
+    shown,
+)
 from runner.tzrec.checkpoints import best_checkpoint
 from runner.tzrec.config import (
     ConfigError,
@@ -46,7 +56,6 @@ from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFol
 
 log = logging.getLogger("runner.tzrec")
 
-DEFAULT_SEED = 20141219
 RESERVED_COLUMNS = ("user_id", "item_id")
 OPTIONAL_RESERVED_COLUMNS = ("cutoff_date", "label")
 CHAINS = {
@@ -67,18 +76,18 @@ class RunOptions:
     config: Path
     # None: the training export the config names (train_export_of), in data/processed/
     train_data: Path | None = None
-    eval_data: Path = PROCESSED_DIR / "eval.parquet"
-    predict_data: Path = PROCESSED_DIR / "predict.parquet"
+    eval_data: Path = EVAL_EXPORT
+    predict_data: Path = PREDICT_EXPORT
     # The labelled set `predict` scores into predictions/eval/ (None: eval_data). Lets training
     # evaluate on the validation users while the predictions are of the eval day.
     predict_eval_data: Path | None = None
     # The labelled held-out users of the training label days `predict` scores into predictions/validation/
     # (read by an operating-point rule). None leaves the predict_validation step out of the plan.
-    predict_validation_data: Path | None = PROCESSED_DIR / "validation.parquet"
-    buckets: Path = PROCESSED_DIR / "id_buckets.parquet"
+    predict_validation_data: Path | None = VALIDATION_EXPORT
+    buckets: Path = ID_BUCKETS_EXPORT
     outputs_dir: Path = OUTPUTS_DIR
     nproc: int = 1
-    seed: int = DEFAULT_SEED
+    seed: int = DEFAULT_TRAINING_SEED
     force: bool = False
     tzrec_python: str | Path | None = None
 
