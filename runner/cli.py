@@ -399,11 +399,12 @@ def _add_ensemble(commands: argparse._SubParsersAction) -> None:
 def _add_contracts(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "contracts",
-        help="regenerate models_sql/exports/_exports__models.yml from the built exports",
+        help="regenerate models_sql/exports/_exports__models.yml (and _exports__docs.md) from the built exports",
         description=(
             "After changing a feature: `dbt build --select +exports --vars '{enforce_export_contracts: false}'`, "
-            "then this command, then review the diff. It writes every export column with its type, a description "
-            "from the naming convention, and its tests."
+            "then this command, then review the diff. It writes every export column with its type and its tests "
+            "to _exports__models.yml, and its description, from the naming convention, once per column as a dbt "
+            "doc block to _exports__docs.md."
         ),
     )
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR,

@@ -159,8 +159,9 @@ def benchmark(args: argparse.Namespace) -> int:
 def contracts(args: argparse.Namespace) -> int:
     from runner.contracts import write_exports_yml
 
-    log.info("wrote %s from the exports in %s: review it with `git diff`",
-             shown(write_exports_yml(args.processed_dir)), shown(args.processed_dir))
+    written = write_exports_yml(args.processed_dir)
+    log.info("wrote %s from the exports in %s: review them with `git diff`",
+             " and ".join(shown(path) for path in written), shown(args.processed_dir))
     return 0
 
 

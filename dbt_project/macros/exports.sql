@@ -81,7 +81,7 @@
         {%- endif %}
     {%- endfor %}
     {%- for column in dense_columns %}
-    cast({{ tianchi_count_at_most('bin_starts.' ~ column ~ '_bin_starts', 'cast(' ~ column ~ ' as double)') }} as bigint)
+    cast({{ count_at_most('bin_starts.' ~ column ~ '_bin_starts', 'cast(' ~ column ~ ' as double)') }} as bigint)
         as {{ column }}_bin{{ "," if not loop.last }}
     {%- else %}
     null as placeholder
@@ -145,7 +145,7 @@
     bounds per column, <column>_bin_starts, and bucket_count, every feature's buckets together. -#}
 {% macro dense_feature_bin_start_lists(columns) -%}
     {%- for column in columns %}
-    {{ tianchi_sorted_list("case when feature_name = '" ~ column ~ "' then lower_bound end") }}
+    {{ sorted_list("case when feature_name = '" ~ column ~ "' then lower_bound end") }}
         as {{ column }}_bin_starts,
     {%- endfor %}
     count(*) as bucket_count
@@ -153,28 +153,28 @@
 
 {#- How many elements of a list of numbers are <= value: the bucket id of value when the list holds
     the buckets' lower bounds (0 = below every bound). -#}
-{% macro tianchi_count_at_most(list_expression, value_expression) -%}
-    {{ return(adapter.dispatch('tianchi_count_at_most', 'tianchi')(list_expression, value_expression)) }}
+{% macro count_at_most(list_expression, value_expression) -%}
+    {{ return(adapter.dispatch('count_at_most', 'tianchi')(list_expression, value_expression)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_count_at_most(list_expression, value_expression) -%}
+{% macro duckdb__count_at_most(list_expression, value_expression) -%}
     coalesce(len(list_filter({{ list_expression }}, lambda bound: bound <= {{ value_expression }})), 0)
 {%- endmacro %}
 
-{% macro spark__tianchi_count_at_most(list_expression, value_expression) -%}
+{% macro spark__count_at_most(list_expression, value_expression) -%}
     size(filter({{ list_expression }}, bound -> bound <= {{ value_expression }}))
 {%- endmacro %}
 
 {#- A column's non-null values as one list in ascending order (an aggregate). -#}
-{% macro tianchi_sorted_list(expression) -%}
-    {{ return(adapter.dispatch('tianchi_sorted_list', 'tianchi')(expression)) }}
+{% macro sorted_list(expression) -%}
+    {{ return(adapter.dispatch('sorted_list', 'tianchi')(expression)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_sorted_list(expression) -%}
+{% macro duckdb__sorted_list(expression) -%}
     list({{ expression }} order by {{ expression }}) filter (where {{ expression }} is not null)
 {%- endmacro %}
 
-{% macro spark__tianchi_sorted_list(expression) -%}
+{% macro spark__sorted_list(expression) -%}
     sort_array(collect_list({{ expression }}))
 {%- endmacro %}
 
@@ -182,11 +182,11 @@
     model whose query returns nothing (dbt-duckdb #848), and its view then shows 0 rows, so no
     data test can see that row: this reads the file itself and fails the model (and so
     `dbt build`, and the runner) when it holds no real row. -#}
-{% macro tianchi_assert_export_not_empty(location) -%}
-    {{ return(adapter.dispatch('tianchi_assert_export_not_empty', 'tianchi')(location)) }}
+{% macro assert_export_not_empty(location) -%}
+    {{ return(adapter.dispatch('assert_export_not_empty', 'tianchi')(location)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_assert_export_not_empty(location) -%}
+{% macro duckdb__assert_export_not_empty(location) -%}
     select
         case
             when count(user_id) = 0
@@ -196,7 +196,7 @@
     from read_parquet('{{ location }}')
 {%- endmacro %}
 
-{% macro spark__tianchi_assert_export_not_empty(location) -%}
+{% macro spark__assert_export_not_empty(location) -%}
     select assert_true(
         count(user_id) > 0,
         'export {{ location }} is empty: check the calendar vars, the candidate lookback and the raw data; '
@@ -205,6 +205,6 @@
     from parquet.`{{ location }}`
 {%- endmacro %}
 
-{% macro default__tianchi_assert_export_not_empty(location) -%}
+{% macro default__assert_export_not_empty(location) -%}
     select 1 as export_not_empty
 {%- endmacro %}

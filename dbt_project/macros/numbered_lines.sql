@@ -4,7 +4,7 @@
     `is_header_line`. `kind` is 'behavior' or 'item' (for its header setting).
 
     DuckDB: a base table is written by one `create table as select` over read_csv with
-    preserve_insertion_order on (the profile sets it; tianchi_check_raw_files verifies it), so its
+    preserve_insertion_order on (the profile sets it; check_raw_files verifies it), so its
     row ids follow the files line by line and a line's number is its row id minus its file's first
     row id, plus one. This keeps the scan parallel; `read_csv(...) with ordinality` numbers lines
     too, but runs the whole parse on one thread (2x slower on 2 cores, far more on many).
@@ -19,11 +19,11 @@
     (only the small per-split table is windowed).
 -#}
 
-{% macro tianchi_numbered_lines(relation, kind) %}
-    {{ return(adapter.dispatch('tianchi_numbered_lines')(relation, kind)) }}
+{% macro numbered_lines(relation, kind) %}
+    {{ return(adapter.dispatch('numbered_lines', 'tianchi')(relation, kind)) }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_numbered_lines(relation, kind) %}
+{% macro duckdb__numbered_lines(relation, kind) %}
     with file_starts as (
         select
             source_file,
@@ -35,13 +35,13 @@
     select
         file_lines.*,
         file_lines.rowid - file_starts.first_rowid + 1 as source_line,
-        file_lines.rowid - file_starts.first_rowid + 1 <= {{ tianchi_header_lines(kind) }} as is_header_line
+        file_lines.rowid - file_starts.first_rowid + 1 <= {{ header_lines(kind) }} as is_header_line
     from {{ relation }} as file_lines
     inner join file_starts
         on file_lines.source_file = file_starts.source_file
 {% endmacro %}
 
-{% macro spark__tianchi_numbered_lines(relation, kind) %}
+{% macro spark__numbered_lines(relation, kind) %}
     with split_counts as (
         select
             source_file,
@@ -68,7 +68,7 @@
         file_lines.*,
         split_starts.lines_before + file_lines.source_row_id - split_starts.first_row_id + 1 as source_line,
         split_starts.lines_before + file_lines.source_row_id - split_starts.first_row_id + 1
-        <= {{ tianchi_header_lines(kind) }} as is_header_line
+        <= {{ header_lines(kind) }} as is_header_line
     from {{ relation }} as file_lines
     inner join split_starts
         on
@@ -77,25 +77,25 @@
 {% endmacro %}
 
 {#- The columns that locate a raw line in its file, beside source_file, carried by the base
-    tables for tianchi_numbered_lines: none on DuckDB (its row ids), the split start and the
+    tables for numbered_lines: none on DuckDB (its row ids), the split start and the
     scan's row id on Spark. Each is followed by a comma. -#}
-{% macro tianchi_line_position_columns(alias=none) %}
-    {{ return(adapter.dispatch('tianchi_line_position_columns')(alias)) }}
+{% macro line_position_columns(alias=none) %}
+    {{ return(adapter.dispatch('line_position_columns', 'tianchi')(alias)) }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_line_position_columns(alias) %}
+{% macro duckdb__line_position_columns(alias) %}
 {% endmacro %}
 
-{% macro spark__tianchi_line_position_columns(alias) -%}
+{% macro spark__line_position_columns(alias) -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     {{ prefix }}source_split_start,
     {{ prefix }}source_row_id,
 {%- endmacro %}
 
-{% macro default__tianchi_line_position_columns(alias) %}
-    {{ tianchi_not_ported('tianchi_line_position_columns') }}
+{% macro default__line_position_columns(alias) %}
+    {{ not_ported('line_position_columns') }}
 {% endmacro %}
 
-{% macro default__tianchi_numbered_lines(relation, kind) %}
-    {{ tianchi_not_ported('tianchi_numbered_lines') }}
+{% macro default__numbered_lines(relation, kind) %}
+    {{ not_ported('numbered_lines') }}
 {% endmacro %}

@@ -2,7 +2,7 @@ with
 
 behavior_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
+    {{ numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 item_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
+    {{ numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
 
 ),
 

@@ -4,13 +4,13 @@ with
 
 behavior_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
+    {{ numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
 
 ),
 
 item_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
+    {{ numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
 
 ),
 
