@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runner.paths import GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
+from runner.paths import GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, shown
 
 log = logging.getLogger("runner.main_job")
 
-PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
 VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
 EVAL_DATA = PROCESSED_DIR / "eval.parquet"
 PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
@@ -42,13 +41,11 @@ BLEND_SUFFIX = "_gbdt_blend"
 T = TypeVar("T")
 
 
-def default_production_config(folder: Path = PRODUCTION_CONFIGS) -> Path:
-    """The one config in configs/production/; an error when there are none or several."""
-    configs = sorted(folder.glob("*.config"))
-    if len(configs) != 1:
-        found = ", ".join(shown(c) for c in configs) or "none"
-        raise FileNotFoundError(f"expected exactly one config in {shown(folder)} (found {found}): pass --config")
-    return configs[0]
+def default_production_config() -> Path:
+    """The production experiment: the one production_* experiment without `retired: true`."""
+    from runner.experiment_configs.experiment import production_experiment
+
+    return production_experiment()
 
 
 def duration(seconds: float) -> str:
@@ -127,7 +124,7 @@ class MainJob:
         if several:
             from runner.ensemble import average_runs
 
-            info = {"stage": "production" if config.parent == PRODUCTION_CONFIGS else "staging",
+            info = {"stage": "production" if config.stem.startswith("production_") else "staging",
                     "model": f"{config.stem}, mean of model seeds {', '.join(map(str, self.model_seeds))}"}
             self.stage("average seeds", lambda: average_runs(members, run_dir, info))
         if self.blend_gbdt:
