@@ -67,12 +67,18 @@ def _clear(pipeline: Any, path: str) -> None:
     for segment in segments[:-1]:
         match = _SEGMENT.match(segment)
         if not match:
-            raise BuildError(f"{path}: null clears a field named by a plain path (names and [index]), not {segment!r}")
-        target = getattr(target, match[1])
-        if match[2] is not None:
-            target = target[int(match[2])]
-    if not _SEGMENT.match(segments[-1]) or "[" in segments[-1]:
-        raise BuildError(f"{path}: null clears a whole field: end the path with its name")
+            raise BuildError(f"null clears a field named by a plain path (names and [index]), not {segment!r}")
+        if match[2] is None:
+            if not target.HasField(match[1]):  # reading an unset message would not set it; clearing in it would
+                raise BuildError(f"changes nothing ({segment} is not set): fix the path or drop the change")
+            target = getattr(target, match[1])
+        else:
+            items = getattr(target, match[1])
+            if int(match[2]) >= len(items):
+                raise BuildError(f"{segment}: there are {len(items)} {match[1]}")
+            target = items[int(match[2])]
+    if not re.fullmatch(r"\w+", segments[-1]):
+        raise BuildError("null clears a whole field: end the path with its name")
     target.ClearField(segments[-1])
 
 
