@@ -36,6 +36,7 @@ TorchEasyRec models, one experiment at a time (each step reuses the finished ste
   python -m runner evaluate --config ...   # tzrec.eval on the eval set
   python -m runner export   --config ...   # TorchScript model for predict
   python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
+  python -m runner configs list            # every experiment; configs render|diff|index
 
 Comparing models on several generated months (docs/RESULTS.md):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
