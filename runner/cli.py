@@ -41,11 +41,12 @@ One model run, from its predictions (tzrec or any model writing the same layout)
   python -m runner score  --run outputs/production_dcn_v2_v4   # F1 scans, operating point, leaderboard, plot, log
   python -m runner submit --run outputs/production_dcn_v2_v4   # outputs/submission_dcn_v2_v4.tsv
 
-TorchEasyRec models, one config at a time (each step reuses the finished steps before it):
-  python -m runner train    --config configs/staging/stage2_deepfm_v1.config
+TorchEasyRec models, one experiment at a time (each step reuses the finished steps before it):
+  python -m runner train    --config stage2_dcn_v2_v11   # an experiment, configs/experiments/<name>.yml
   python -m runner evaluate --config ...   # tzrec.eval on the eval set
   python -m runner export   --config ...   # TorchScript model for predict
   python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
+  python -m runner configs list            # every experiment; configs render|diff|index
 
 Comparing models on several generated months (docs/RESULTS.md):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
@@ -178,7 +179,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
     parser.add_argument("--config", type=Path, default=None,
-                        help="tzrec config to train (default: the one config in configs/production/)")
+                        help="experiment (name or file) or tzrec config to train (default: the production "
+                        "experiment, the one production_* experiment not retired)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
     parser.add_argument("--model-seeds", type=int, nargs="+", default=list(DEFAULT_MODEL_SEEDS),
                         help="train the config once per seed and submit the mean of their logits "
@@ -197,7 +199,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
 def _add_run_selection(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--run", type=Path, help="the run folder, e.g. outputs/production_dcn_v2_v4 or outputs/gbdt_v1")
-    which.add_argument("--config", type=Path, help="a tzrec config: its run folder is outputs/<config stem>/")
+    which.add_argument("--config", type=Path, help="an experiment or tzrec config: its run folder is "
+                       "outputs/<name>/")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
                         help="folder holding the run folders (with --config)")
 
@@ -307,8 +310,8 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
         ),
     )
     parser.add_argument("--config", type=Path, required=True,
-                        help="tzrec pipeline config, e.g. configs/staging/stage2_deepfm_v1.config; its stem names "
-                        "the run folder")
+                        help="an experiment, by name (stage2_dcn_v2_v11) or file (configs/experiments/<name>.yml), "
+                        "or a whole tzrec pipeline config; its name (the file's stem) names the run folder")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
     parser.add_argument("--tzrec-python", default=None,
                         help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
@@ -411,6 +414,36 @@ def _add_contracts(commands: argparse._SubParsersAction) -> None:
                         help="folder of the built exports to read (a scratch build's processed_dir var)")
 
 
+def _add_configs(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "configs",
+        help="list, render and compare the tzrec experiments (configs/experiments/)",
+        description=(
+            "An experiment (configs/experiments/<name>.yml) is a family base (configs/base/<family>.config), a "
+            "feature selection over the export contract and a few changes in tzrec's --edit_config_json syntax. "
+            "These commands show what it renders to. Guide: docs/guide/models.md."
+        ),
+        formatter_class=_StepHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="configs_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every experiment: name, base chain, description, studies that ran it")
+    render = actions.add_parser("render", help="print (or write) an experiment's whole pipeline config",
+                                formatter_class=_StepHelpFormatter)
+    render.add_argument("name", help="the experiment, e.g. stage2_dcn_v2_v11 (or its file)")
+    render.add_argument("--out", type=Path, default=None, help="write it to this file instead of printing it")
+    diff = actions.add_parser("diff", help="unified diff of two experiments' rendered configs",
+                              formatter_class=_StepHelpFormatter)
+    diff.add_argument("a", help="the experiment to compare from, e.g. stage2_dcn_v2_v11")
+    diff.add_argument("b", help="the experiment to compare to, e.g. stage2_dcn_v2_v12")
+    index = actions.add_parser("index", help="write configs/INDEX.md (changes, studies, results, decisions)",
+                               formatter_class=_StepHelpFormatter)
+    index.add_argument("--out", type=Path, default=PROJECT_ROOT / "configs" / "INDEX.md", help="the page to write")
+    for action in (render, diff):
+        action.add_argument("--tzrec-python", default=None,
+                            help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
+                            ".venv-tzrec/bin/python)")
+
+
 STUDY_FILE = PROJECT_ROOT / "configs" / "studies" / "three_seeds.yml"
 
 
@@ -476,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
     for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_study, _add_report, _add_benchmark,
-                _add_contracts):
+                _add_contracts, _add_configs):
         add(commands)
     return parser
 

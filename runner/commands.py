@@ -165,11 +165,17 @@ def contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def configs(args: argparse.Namespace) -> int:
+    from runner.experiment_configs.command import run_configs
+
+    return run_configs(args)
+
+
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
             "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
             "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble, "study": study,
             "report": report, "benchmark": benchmark,
-            "contracts": contracts}
+            "contracts": contracts, "configs": configs}
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -35,7 +35,6 @@ from runner.paths import (
     OUTPUTS_DIR,
     PREDICT_EXPORT,
     PROCESSED_DIR,
-    PRODUCTION_CONFIGS,
     VALIDATION_EXPORT,
     shown,
 )
@@ -48,13 +47,11 @@ BLEND_SUFFIX = "_gbdt_blend"
 T = TypeVar("T")
 
 
-def default_production_config(folder: Path = PRODUCTION_CONFIGS) -> Path:
-    """The one config in configs/production/; an error when there are none or several."""
-    configs = sorted(folder.glob("*.config"))
-    if len(configs) != 1:
-        found = ", ".join(shown(c) for c in configs) or "none"
-        raise FileNotFoundError(f"expected exactly one config in {shown(folder)} (found {found}): pass --config")
-    return configs[0]
+def default_production_config() -> Path:
+    """The production experiment: the one production_* experiment without `retired: true`."""
+    from runner.experiment_configs.experiment import production_experiment
+
+    return production_experiment()
 
 
 def duration(seconds: float) -> str:
@@ -143,7 +140,7 @@ class MainJob:
         if several:
             from runner.ensemble import average_runs
 
-            info = {"stage": "production" if config.parent == PRODUCTION_CONFIGS else "staging",
+            info = {"stage": "production" if config.stem.startswith("production_") else "staging",
                     "model": f"{config.stem}, mean of model seeds {', '.join(map(str, self.model_seeds))}"}
             self.stage("average seeds", lambda: average_runs(members, run_dir, info))
         if self.blend_gbdt:

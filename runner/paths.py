@@ -17,7 +17,6 @@ DOCS_DIR = PROJECT_ROOT / "docs"
 # The experiments log: one row per scored run (runner.experiments).
 EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 # The folder holding the one production tzrec config that `run` trains by default.
-PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
 # The exports tzrec and the GBDT read (dbt var processed_dir; models_sql/exports), by the runner's defaults.
 VALIDATION_EXPORT = PROCESSED_DIR / "validation.parquet"
 EVAL_EXPORT = PROCESSED_DIR / "eval.parquet"

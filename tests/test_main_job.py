@@ -23,7 +23,7 @@ import runner.tzrec.steps
 from runner.main_job import MainJob
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "configs/staging/stage2_deepfm_v3.config"
+CONFIG = ROOT / "configs/experiments/stage2_deepfm_v3.yml"
 
 
 def _fake_tzrec(calls: list[tuple[str, int, Path]]) -> Any:

@@ -30,6 +30,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from runner.defaults import DEFAULT_TRAINING_SEED
+from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.paths import (
     EVAL_EXPORT,
     ID_BUCKETS_EXPORT,
@@ -92,6 +93,8 @@ class RunOptions:
     tzrec_python: str | Path | None = None
 
     def __post_init__(self) -> None:
+        # an experiment's name (stage2_dcn_v2_v11) stands for its file, configs/experiments/<name>.yml
+        object.__setattr__(self, "config", resolve_config(self.config))
         if self.train_data is None and self.config.is_file():
             object.__setattr__(self, "train_data", PROCESSED_DIR / train_export_of(self.config))
 
@@ -99,7 +102,7 @@ class RunOptions:
     def train_path(self) -> Path:
         """The training data (resolved in __post_init__; None only for a config that does not exist)."""
         if self.train_data is None:
-            raise FileNotFoundError(f"config {self.config} does not exist")
+            raise FileNotFoundError(missing_config_message(self.config))
         return self.train_data
 
     @classmethod
@@ -108,6 +111,7 @@ class RunOptions:
         (train.parquet unless its train_input_path says train_all_negatives.parquet), evaluate on the
         validation users (nothing is chosen on the eval day), predict the eval day, the predict day and the
         validation users."""
+        config = resolve_config(config)
         return cls(config=config, train_data=processed / train_export_of(config),
                    eval_data=processed / "validation.parquet",
                    predict_data=processed / "predict.parquet", predict_eval_data=processed / "eval.parquet",
@@ -130,7 +134,7 @@ class Session:
         if options.nproc < 1:
             raise ValueError(f"--nproc must be at least 1, not {options.nproc}")
         if not options.config.is_file():
-            raise FileNotFoundError(f"config {options.config} does not exist")
+            raise FileNotFoundError(missing_config_message(options.config))
         self.options = options
         self.python = find_tzrec_python(options.tzrec_python)
         self.run = RunFolder.for_config(options.config, options.outputs_dir)
