@@ -123,6 +123,7 @@ def draw(data: PlotData, path: Path) -> Path:
     figure.text(0.02, box.y0 - 0.01, textwrap.fill(data.caption, CAPTION_CHARACTERS), ha="left", va="top",
                 fontsize=8, color="dimgray")
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=0.1)
+    figure.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=0.1,
+                   bbox_extra_artists=[*figure.get_default_bbox_extra_artists(), legend])
     plt.close(figure)
     return path

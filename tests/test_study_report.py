@@ -107,13 +107,13 @@ def test_a_variant_page_gets_its_own_plot_and_no_base_notes(tmp_path: Path) -> N
     path = tmp_path / "variant.yml"
     path.write_text("variant: more_negatives\ndbt_vars: {negative_keep_rate: 1.0}\ngenerator_seeds: [1, 2, 3]\n"
                     "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\n")
-    page = report.write_report(Study.read(path), tmp_path / "RESULTS_more_negatives.md", scores_root=scores)
+    page = report.write_report(Study.read(path), tmp_path / "pages" / "more_negatives.md", scores_root=scores)
     text = page.read_text()
-    assert (tmp_path / "results_more_negatives_f1.png").is_file() and "results_more_negatives_f1.png" in text
+    assert (tmp_path / "pages" / "more_negatives_f1.png").is_file() and "(more_negatives_f1.png)" in text
     assert "Variant `more_negatives`" in text and "`negative_keep_rate: 1.0`" in text
-    assert "Notes (hand-written" not in text  # docs/RESULTS_NOTES.md belongs to the base study's page
+    assert "Notes (hand-written" not in text  # no page splices hand-written notes
     path.write_text("variant: rebuilt\ndbt_vars: {}\ngenerator_seeds: [1, 2, 3]\n")
-    rebuilt = report.write_report(Study.read(path), tmp_path / "RESULTS_rebuilt.md", scores_root=scores).read_text()
+    rebuilt = report.write_report(Study.read(path), tmp_path / "pages" / "rebuilt.md", scores_root=scores).read_text()
     assert "built with the project's own dbt vars (`dbt_vars: {}`)" in rebuilt
 
 
@@ -313,7 +313,7 @@ def test_the_base_page_judges_over_every_study_and_a_variant_page_does_not(tmp_p
     _write(base, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
     _write(variant, _variant_scores(gbdt_eval=0.085, tzrec_eval=0.099, tzrec_f1s=[0.11, 0.11, 0.11]))
     study = _study(tmp_path, [1, 2, 3])
-    text = report.write_report(study, tmp_path / "RESULTS.md", scores_root=base,
+    text = report.write_report(study, tmp_path / "base.md", scores_root=base,
                                other_studies=[("base", base), ("variant", variant)]).read_text()
     over = text[text.index("## Over every study"):text.index("## Per generator seed")]
     assert "**stage2_dcn_v2_v1, mean of the model seeds [variant]**" in over and "**Target met**" in over
