@@ -571,8 +571,7 @@ def _interval(row: dict[str, Any], i: int, answers: dict[int, Path]) -> F1Interv
     return result
 
 
-PICTURE_TEXT = ("12-19 F1 per generated month: the tzrec model judged on the eval day, the GBDT reference, the blend, "
-                "the cart rule and the oracle bound")
+PICTURE_TEXT = "12-19 F1 per generated month: the tzrec model judged on the eval day against the GBDT reference"
 
 
 def page_path(study: Study) -> Path:
