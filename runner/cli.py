@@ -12,7 +12,6 @@ from pathlib import Path
 
 from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_TRAINING_SEED, DEFAULT_USERS
 from runner.paths import (
-    DOCS_DIR,
     EVAL_EXPORT,
     EXPERIMENTS_CSV,
     GBDT_RUN_NAME,
@@ -479,23 +478,29 @@ def _add_study(commands: argparse._SubParsersAction) -> None:
 def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="write docs/RESULTS.md and docs/results_f1.png from the study's scores",
+        help="write docs/results/<study>.md and its plot from the study's scores",
         description=(
             "Reads every study_score.json of the study (outputs/study/**, or outputs/study_variants/<name>/** for a "
-            "variant study; python -m runner study) and writes the results page (and <page stem>_f1.png beside it): "
+            "variant study; python -m runner study) and writes the results page docs/results/<study file name>.md "
+            "and its plot <page name>_f1.png beside it: "
             "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, exact eval-day AUC, "
             "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
-            "target check of issue 5 with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
-            "GBDT's, then the same for every other seed average, ensemble and blend; one plot. The base study's "
+            "target check with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
+            "GBDT's, then the same for every other seed average, ensemble and blend; one plot of the judged tzrec "
+            "model, the GBDT, the blend, the cart rule and the oracle bound per month. The base study's "
             "page then judges the same target over every study on its months "
             "(the base study and each variant study file beside --study): the tzrec model and the GBDT reference "
-            "with the best mean eval-day F1 of any study. Hand-written notes come from docs/RESULTS_NOTES.md (the "
-            "base study's page only)."
+            "with the best mean eval-day F1 of any study. The page is generated whole; it links docs/decisions.md "
+            "for what was decided from it."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--study", type=Path, default=STUDY_FILE, help="the study file the scores came from")
-    parser.add_argument("--out", type=Path, default=DOCS_DIR / "RESULTS.md", help="the page to write")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the page to write (when not given: docs/results/<study file name>.md)")
+    parser.add_argument("--replot", type=Path, default=None, metavar="PAGE",
+                        help="redraws a page's plot from the figures on the page, for pages whose study outputs are "
+                             "gone (writes <page name>_f1.png beside it; reads no scores, ignores --study and --out)")
 
 
 def build_parser() -> argparse.ArgumentParser:

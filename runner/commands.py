@@ -138,9 +138,15 @@ def study(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    from runner.replot import replot
     from runner.report import study_sources, write_report
     from runner.study import Study
 
+    if args.replot is not None:
+        if not args.replot.is_file():
+            raise FileNotFoundError(f"--replot {args.replot}: no such page (e.g. docs/results/three_seeds.md)")
+        log.info("report: redrew %s from the figures on %s", shown(replot(args.replot)), shown(args.replot))
+        return 0
     study = Study.read(args.study)
     # the base study's page also judges the target over every variant study on its months
     others = study_sources(study, args.study.parent) if study.variant is None else None

@@ -1,4 +1,4 @@
-"""The multi-seed study behind docs/RESULTS.md: every model of a study file on several generated months.
+"""The multi-seed study behind docs/results/<study>.md: every model of a study file on several generated months.
 
 A study file (configs/studies/*.yml) names the generator seeds, the models and the model seeds:
 

@@ -107,13 +107,13 @@ def test_a_variant_page_gets_its_own_plot_and_no_base_notes(tmp_path: Path) -> N
     path = tmp_path / "variant.yml"
     path.write_text("variant: more_negatives\ndbt_vars: {negative_keep_rate: 1.0}\ngenerator_seeds: [1, 2, 3]\n"
                     "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/experiments/stage2_deepfm_v3.yml]\n")
-    page = report.write_report(Study.read(path), tmp_path / "RESULTS_more_negatives.md", scores_root=scores)
+    page = report.write_report(Study.read(path), tmp_path / "pages" / "more_negatives.md", scores_root=scores)
     text = page.read_text()
-    assert (tmp_path / "results_more_negatives_f1.png").is_file() and "results_more_negatives_f1.png" in text
+    assert (tmp_path / "pages" / "more_negatives_f1.png").is_file() and "(more_negatives_f1.png)" in text
     assert "Variant `more_negatives`" in text and "`negative_keep_rate: 1.0`" in text
-    assert "Notes (hand-written" not in text  # docs/RESULTS_NOTES.md belongs to the base study's page
+    assert "Notes (hand-written" not in text  # no page splices hand-written notes
     path.write_text("variant: rebuilt\ndbt_vars: {}\ngenerator_seeds: [1, 2, 3]\n")
-    rebuilt = report.write_report(Study.read(path), tmp_path / "RESULTS_rebuilt.md", scores_root=scores).read_text()
+    rebuilt = report.write_report(Study.read(path), tmp_path / "pages" / "rebuilt.md", scores_root=scores).read_text()
     assert "built with the project's own dbt vars (`dbt_vars: {}`)" in rebuilt
 
 
@@ -193,17 +193,24 @@ def test_the_verdict_says_where_the_target_is_missed(tzrec_f1s: list[float], gbd
     assert "**Target not met**" in text and why in text
 
 
-def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path) -> None:
+def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scores = tmp_path / "study"
     _write(scores, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
-    notes = tmp_path / "notes.md"
-    notes.write_text("## Notes\n\nhand-written\n")
-    page = report.write_report(_study(tmp_path, [1, 2, 3]), tmp_path / "RESULTS.md", notes=notes, scores_root=scores)
+    docs = tmp_path / "docs"
+    monkeypatch.setattr(report, "RESULTS_DIR", docs / "results")
+    monkeypatch.setattr(report, "DECISIONS", docs / "decisions.md")
+    # the study file's name names the page: docs/results/<study>.md, its plot <study>_f1.png beside it
+    page = report.write_report(_study(tmp_path, [1, 2, 3]), scores_root=scores)
+    assert page == docs / "results" / "study.md"
     text = page.read_text()
-    assert (tmp_path / "results_f1.png").stat().st_size > 10_000
+    assert (docs / "results" / "study_f1.png").stat().st_size > 10_000 and "](study_f1.png)" in text
     assert "| 0.1000 | 0.1100 | 0.1200 | 0.1100 |" in text  # per-seed 12-19 F1 and their mean
-    assert "### Generator seed 2" in text and "hand-written" in text
+    assert "### Generator seed 2" in text
     assert "Candidate recall" in text and "**Target met**" in text
+    # generated whole: no hand-written notes spliced in, one line links the decision record
+    assert "## Notes" not in text and "hand-written" not in text
+    assert text.count("decisions.md)") == 1 and "[docs/decisions.md](../decisions.md)" in text
+    assert "`python -m runner report --study " in text  # the command that writes this page, as typed
 
 
 def test_the_exact_eval_auc_is_shown_not_the_models_own_validation_auc() -> None:
@@ -306,7 +313,7 @@ def test_the_base_page_judges_over_every_study_and_a_variant_page_does_not(tmp_p
     _write(base, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
     _write(variant, _variant_scores(gbdt_eval=0.085, tzrec_eval=0.099, tzrec_f1s=[0.11, 0.11, 0.11]))
     study = _study(tmp_path, [1, 2, 3])
-    text = report.write_report(study, tmp_path / "RESULTS.md", notes=tmp_path / "none.md", scores_root=base,
+    text = report.write_report(study, tmp_path / "base.md", scores_root=base,
                                other_studies=[("base", base), ("variant", variant)]).read_text()
     over = text[text.index("## Over every study"):text.index("## Per generator seed")]
     assert "**stage2_dcn_v2_v1, mean of the model seeds [variant]**" in over and "**Target met**" in over
