@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.dbt import dbt_executable
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.paths import DATA_DIR, PROJECT_ROOT
 
 BENCH_DIR = DATA_DIR / "bench"
@@ -65,7 +66,8 @@ def _measure_child(command: list[str], env: dict[str, str]) -> tuple[float, floa
     return float(result["seconds"]), result["peak_kb"] / 1024**2
 
 
-def measure_build(scale: float, base_users: int = 20_000, seed: int = 20141219) -> BuildMeasurement:
+def measure_build(scale: float, base_users: int = DEFAULT_USERS,
+                  seed: int = DEFAULT_GENERATOR_SEED) -> BuildMeasurement:
     from runner.synthetic import generate
 
     users = int(round(base_users * scale))

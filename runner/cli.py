@@ -10,12 +10,21 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.paths import DOCS_DIR, GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_TRAINING_SEED, DEFAULT_USERS
+from runner.paths import (
+    EVAL_EXPORT,
+    EXPERIMENTS_CSV,
+    GBDT_RUN_NAME,
+    ID_BUCKETS_EXPORT,
+    OUTPUTS_DIR,
+    PREDICT_EXPORT,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    RAW_DIR,
+    VALIDATION_EXPORT,
+)
 
 log = logging.getLogger("runner")
-
-# The experiments log (runner.experiments.EXPERIMENTS_CSV; not imported here so that --help stays instant).
-EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 
 DESCRIPTION = """\
 Tianchi mobile recommendation pipeline: synthetic data, dbt on DuckDB, and TorchEasyRec.
@@ -31,11 +40,12 @@ One model run, from its predictions (tzrec or any model writing the same layout)
   python -m runner score  --run outputs/production_dcn_v2_v4   # F1 scans, operating point, leaderboard, plot, log
   python -m runner submit --run outputs/production_dcn_v2_v4   # outputs/submission_dcn_v2_v4.tsv
 
-TorchEasyRec models, one config at a time (each step reuses the finished steps before it):
-  python -m runner train    --config configs/staging/stage2_deepfm_v1.config
+TorchEasyRec models, one experiment at a time (each step reuses the finished steps before it):
+  python -m runner train    --config stage2_dcn_v2_v11   # an experiment, configs/experiments/<name>.yml
   python -m runner evaluate --config ...   # tzrec.eval on the eval set
   python -m runner export   --config ...   # TorchScript model for predict
   python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
+  python -m runner configs list            # every experiment; configs render|diff|index
 
 Comparing models on several generated months (docs/RESULTS.md):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
@@ -85,8 +95,10 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=20_000, help="number of users (the offline edition has 20,000)")
-    parser.add_argument("--seed", type=int, default=20141219, help="random seed; the same seed writes the same files")
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS,
+                        help="number of users (the offline edition has 20,000)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED,
+                        help="random seed; the same seed writes the same files")
     parser.add_argument("--edition", choices=["online", "offline"], default="online",
                         help="online: tab-separated, no header, partA/partB; offline: CSV with header, CRLF")
     parser.add_argument("--out", type=Path, default=RAW_DIR, help="folder for the raw files")
@@ -162,13 +174,14 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         ),
         formatter_class=_RawStepHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=20_000, help="users to generate when data is missing")
-    parser.add_argument("--seed", type=int, default=20141219, help="generator seed when data is missing")
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS, help="users to generate when data is missing")
+    parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
     parser.add_argument("--config", type=Path, default=None,
-                        help="tzrec config to train (default: the one config in configs/production/)")
+                        help="experiment (name or file) or tzrec config to train (default: the production "
+                        "experiment, the one production_* experiment not retired)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
-    parser.add_argument("--model-seeds", type=int, nargs="+", default=[1, 2, 3],
+    parser.add_argument("--model-seeds", type=int, nargs="+", default=list(DEFAULT_MODEL_SEEDS),
                         help="train the config once per seed and submit the mean of their logits "
                              "(one seed: a single run in outputs/<stem>/)")
     parser.add_argument("--tzrec-python", default=None,
@@ -179,13 +192,14 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--blend-gbdt", action="store_true",
                         help="submit the mean logit of the tzrec run and the GBDT reference (trained once per "
                         "model seed): above both on the months that decided it, +0.002 F1 over the GBDT "
-                        "(docs/RESULTS_NOTES.md, thirteenth pass)")
+                        "(docs/RESULTS_NOTES.md)")
 
 
 def _add_run_selection(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--run", type=Path, help="the run folder, e.g. outputs/production_dcn_v2_v4 or outputs/gbdt_v1")
-    which.add_argument("--config", type=Path, help="a tzrec config: its run folder is outputs/<config stem>/")
+    which.add_argument("--config", type=Path, help="an experiment or tzrec config: its run folder is "
+                       "outputs/<name>/")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
                         help="folder holding the run folders (with --config)")
 
@@ -295,8 +309,8 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
         ),
     )
     parser.add_argument("--config", type=Path, required=True,
-                        help="tzrec pipeline config, e.g. configs/staging/stage2_deepfm_v1.config; its stem names "
-                        "the run folder")
+                        help="an experiment, by name (stage2_dcn_v2_v11) or file (configs/experiments/<name>.yml), "
+                        "or a whole tzrec pipeline config; its name (the file's stem) names the run folder")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
     parser.add_argument("--tzrec-python", default=None,
                         help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
@@ -307,20 +321,21 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
                         help="training Parquet (a file, a folder of *.parquet or a glob); default: the training "
                         "export the config's train_input_path names, data/processed/train.parquet (negatives "
                         "sampled) or data/processed/train_all_negatives.parquet")
-    parser.add_argument("--eval-data", type=Path, default=PROCESSED_DIR / "eval.parquet",
+    parser.add_argument("--eval-data", type=Path, default=EVAL_EXPORT,
                         help="evaluation Parquet (labelled)")
     if name == "predict":
-        parser.add_argument("--predict-data", type=Path, default=PROCESSED_DIR / "predict.parquet",
+        parser.add_argument("--predict-data", type=Path, default=PREDICT_EXPORT,
                             help="Parquet to score (no label needed)")
-        parser.add_argument("--validation-data", type=Path, default=PROCESSED_DIR / "validation.parquet",
+        parser.add_argument("--validation-data", type=Path, default=VALIDATION_EXPORT,
                             help="labelled Parquet of the held-out users of the training label days, scored into "
                             "predictions/validation/ (what operating_point_rule top_k_share_pooled pools with the "
                             "eval day)")
-    parser.add_argument("--buckets", type=Path, default=PROCESSED_DIR / "id_buckets.parquet",
+    parser.add_argument("--buckets", type=Path, default=ID_BUCKETS_EXPORT,
                         help="bucket-size file (feature_name, num_buckets) that fills `num_buckets: 0`")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR,
                         help="folder holding the run folders (<outputs>/<config stem>/)")
-    parser.add_argument("--seed", type=int, default=20141219, help="seed of Python, NumPy and torch in every process")
+    parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED,
+                        help="seed of Python, NumPy and torch in every process")
 
 
 def _add_baseline(commands: argparse._SubParsersAction) -> None:
@@ -343,7 +358,7 @@ def _add_baseline(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
     parser.add_argument("--learning-rate", type=float, default=0.05, help="LightGBM learning_rate")
     parser.add_argument("--num-leaves", type=int, default=31, help="LightGBM num_leaves")
-    parser.add_argument("--seed", type=int, default=20141219, help="LightGBM seed (deterministic mode)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED, help="LightGBM seed (deterministic mode)")
     parser.add_argument("--score", action="store_true", help="score the run right after training")
 
 
@@ -386,15 +401,46 @@ def _add_ensemble(commands: argparse._SubParsersAction) -> None:
 def _add_contracts(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "contracts",
-        help="regenerate models_sql/exports/_exports__models.yml from the built exports",
+        help="regenerate models_sql/exports/_exports__models.yml (and _exports__docs.md) from the built exports",
         description=(
             "After changing a feature: `dbt build --select +exports --vars '{enforce_export_contracts: false}'`, "
-            "then this command, then review the diff. It writes every export column with its type, a description "
-            "from the naming convention, and its tests."
+            "then this command, then review the diff. It writes every export column with its type and its tests "
+            "to _exports__models.yml, and its description, from the naming convention, once per column as a dbt "
+            "doc block to _exports__docs.md."
         ),
     )
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR,
                         help="folder of the built exports to read (a scratch build's processed_dir var)")
+
+
+def _add_configs(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "configs",
+        help="list, render and compare the tzrec experiments (configs/experiments/)",
+        description=(
+            "An experiment (configs/experiments/<name>.yml) is a family base (configs/base/<family>.config), a "
+            "feature selection over the export contract and a few changes in tzrec's --edit_config_json syntax. "
+            "These commands show what it renders to. Guide: docs/guide/models.md."
+        ),
+        formatter_class=_StepHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="configs_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every experiment: name, base chain, description, studies that ran it")
+    render = actions.add_parser("render", help="print (or write) an experiment's whole pipeline config",
+                                formatter_class=_StepHelpFormatter)
+    render.add_argument("name", help="the experiment, e.g. stage2_dcn_v2_v11 (or its file)")
+    render.add_argument("--out", type=Path, default=None, help="write it to this file instead of printing it")
+    diff = actions.add_parser("diff", help="unified diff of two experiments' rendered configs",
+                              formatter_class=_StepHelpFormatter)
+    diff.add_argument("a", help="the experiment to compare from, e.g. stage2_dcn_v2_v11")
+    diff.add_argument("b", help="the experiment to compare to, e.g. stage2_dcn_v2_v12")
+    index = actions.add_parser("index", help="write configs/INDEX.md (changes, studies, results, decisions)",
+                               formatter_class=_StepHelpFormatter)
+    index.add_argument("--out", type=Path, default=PROJECT_ROOT / "configs" / "INDEX.md", help="the page to write")
+    for action in (render, diff):
+        action.add_argument("--tzrec-python", default=None,
+                            help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
+                            ".venv-tzrec/bin/python)")
 
 
 STUDY_FILE = PROJECT_ROOT / "configs" / "studies" / "three_seeds.yml"
@@ -432,23 +478,29 @@ def _add_study(commands: argparse._SubParsersAction) -> None:
 def _add_report(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "report",
-        help="write docs/RESULTS.md and docs/results_f1.png from the study's scores",
+        help="write docs/results/<study>.md and its plot from the study's scores",
         description=(
             "Reads every study_score.json of the study (outputs/study/**, or outputs/study_variants/<name>/** for a "
-            "variant study; python -m runner study) and writes the results page (and <page stem>_f1.png beside it): "
+            "variant study; python -m runner study) and writes the results page docs/results/<study file name>.md "
+            "and its plot <page name>_f1.png beside it: "
             "per generator seed and model, eval-day and 12-19 F1, precision, recall, pairs, exact eval-day AUC, "
             "training time and peak memory; mean and spread across seeds; the candidate-recall ceiling; the "
-            "target check of issue 5 with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
-            "GBDT's, then the same for every other seed average, ensemble and blend; one plot. The base study's "
+            "target check with a paired user bootstrap of the judged tzrec model's 12-19 F1 minus the "
+            "GBDT's, then the same for every other seed average, ensemble and blend; one plot of the judged tzrec "
+            "model, the GBDT, the blend, the cart rule and the oracle bound per month. The base study's "
             "page then judges the same target over every study on its months "
             "(the base study and each variant study file beside --study): the tzrec model and the GBDT reference "
-            "with the best mean eval-day F1 of any study. Hand-written notes come from docs/RESULTS_NOTES.md (the "
-            "base study's page only)."
+            "with the best mean eval-day F1 of any study. The page is generated whole; it links docs/decisions.md "
+            "for what was decided from it."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--study", type=Path, default=STUDY_FILE, help="the study file the scores came from")
-    parser.add_argument("--out", type=Path, default=DOCS_DIR / "RESULTS.md", help="the page to write")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the page to write (when not given: docs/results/<study file name>.md)")
+    parser.add_argument("--replot", type=Path, default=None, metavar="PAGE",
+                        help="redraws a page's plot from the figures on the page, for pages whose study outputs are "
+                             "gone (writes <page name>_f1.png beside it; reads no scores, ignores --study and --out)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -462,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
     for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_study, _add_report, _add_benchmark,
-                _add_contracts):
+                _add_contracts, _add_configs):
         add(commands)
     return parser
 

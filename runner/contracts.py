@@ -1,16 +1,24 @@
-"""Writes the exports' yml (enforced contracts, column docs, tests) from the built Parquet files.
+"""Writes the exports' contract (enforced column names and types, column docs, tests) from the built Parquet files.
 
 The export columns follow from the feature marts, so the contract is generated rather than
 typed by hand: after changing a feature, run `dbt build --select +exports` with contracts off
 (`--vars '{enforce_export_contracts: false}'`), then `python -m runner contracts`, and review
 the diff. With contracts on, `dbt build` fails whenever a model's columns or types drift from
 the yml.
+
+Two files are written: models_sql/exports/_exports__models.yml (the models, their columns' types and
+tests) and models_sql/exports/_exports__docs.md (one dbt doc block per column, `exports__<column>`, which
+every export holding the column references with `{{ doc(...) }}`: each description is written once).
+A column's yml entry is a dict (contract_column); a key added there (e.g. `meta`) is written as it is.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,6 +27,8 @@ import yaml
 from runner.paths import PROCESSED_DIR, PROJECT_ROOT
 
 EXPORTS_YML = PROJECT_ROOT / "models_sql" / "exports" / "_exports__models.yml"
+EXPORTS_DOCS = EXPORTS_YML.with_name("_exports__docs.md")
+DOC_PREFIX = "exports__"  # doc block names: exports__<column>
 # <feature><BIN_SUFFIX>: a dense feature's quantile bucket id (models_sql/marts/dense_feature_bins.sql)
 BIN_SUFFIX = "_bin"
 EXPORTS = {
@@ -118,61 +128,159 @@ def describe(column: str) -> str:
     return f"ln(1 + {column})."
 
 
-def _yml_column(name: str, data_type: str, export: str) -> list[str]:
-    lines = [f"      - name: {name}", f"        data_type: {data_type}",
-             f"        description: \"{describe(name)}\""]
+def doc_name(column: str) -> str:
+    """The doc block of an export column."""
+    return f"{DOC_PREFIX}{column}"
+
+
+def _data_tests(name: str) -> list[Any]:
     if name in ("user_id", "item_id", "cutoff_date"):
         # Also catches the all-null row dbt-duckdb writes into an empty external export.
-        lines += ["        data_tests:", "          - not_null"]
         if name == "item_id":
-            lines += ["          - relationships:", "              arguments: {to: ref('int_p_items'), field: item_id}"]
-    elif name in ("label", "label_touched"):
-        lines += ["        data_tests:", "          - not_null", "          - accepted_values:",
-                  "              arguments: {values: [0, 1], quote: false}"]
-    elif name.endswith("_code") and "__" not in name:
-        lines += ["        data_tests:", "          - within_buckets"]
-    elif name.startswith("hist__"):
-        lines += ["        data_tests:", "          - sequence_within_buckets"]
-    return lines
+            return ["not_null", {"relationships": {"arguments": {"to": "ref('int_p_items')", "field": "item_id"}}}]
+        return ["not_null"]
+    if name in ("label", "label_touched"):
+        return ["not_null", {"accepted_values": {"arguments": {"values": [0, 1], "quote": False}}}]
+    if name.endswith("_code") and "__" not in name:
+        return ["within_buckets"]
+    if name.startswith("hist__"):
+        return ["sequence_within_buckets"]
+    return []
+
+
+def contract_column(name: str, data_type: str) -> dict[str, Any]:
+    """One export column's yml entry: name, type (the enforced contract), its doc block, its tests."""
+    column: dict[str, Any] = {"name": name, "data_type": data_type, "description": f"{{{{ doc('{doc_name(name)}') }}}}"}
+    tests = _data_tests(name)
+    if tests:
+        column["data_tests"] = tests
+    return column
+
+
+def export_models(processed_dir: Path = PROCESSED_DIR) -> list[dict[str, Any]]:
+    """The exports' yml entries, the columns read from the built files."""
+    models = []
+    for model, (file_stem, description) in EXPORTS.items():
+        schema = pq.ParquetDataset(processed_dir / f"{file_stem}.parquet").schema  # a file or a Spark folder
+        models.append({
+            "name": model,
+            "description": f"{description} Written to <processed_dir>/{file_stem}.parquet.",
+            "data_tests": [
+                {"unique_combination_of_columns": {
+                    "arguments": {"combination_of_columns": ["cutoff_date", "user_id", "item_id"]}}},
+                "no_null_columns",
+                "dense_bins_follow_values",
+            ],
+            "columns": [contract_column(field.name, _ARROW_TO_SQL[field.type]) for field in schema],
+        })
+    models.append({
+        "name": "export_id_buckets",
+        "description": "num_buckets of every id feature of the exports (largest code + 1), read by the runner.",
+        "columns": [
+            {"name": "feature_name", "data_type": "string",
+             "description": "The id or sequence feature (an export column).", "data_tests": ["not_null", "unique"]},
+            {"name": "num_buckets", "data_type": "bigint",
+             "description": "Codes of the feature lie in [0, num_buckets).", "data_tests": ["not_null"]},
+        ],
+    })
+    return models
+
+
+# ---- yml text: block style for models, columns and tests; a mapping or list of plain values on one line ----
+
+
+def _scalar(value: Any) -> str:
+    """A value as yml: a name-like string plain, any other string double-quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return text if PLAIN_STRING.fullmatch(text) and text not in ("null", "true", "false") else json.dumps(text)
+
+
+def _is_flat(value: Any) -> bool:
+    """A scalar, a list of scalars, or a mapping of those: written on one line."""
+    if isinstance(value, dict):
+        return all(not isinstance(item, dict) and _is_flat(item) for item in value.values())
+    if isinstance(value, list):
+        return all(not isinstance(item, dict | list) for item in value)
+    return True
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    return _scalar(value)
+
+
+def _mapping_lines(mapping: dict[str, Any], indent: int) -> Iterator[str]:
+    """A mapping in block style; a flat value (_is_flat) on one line, except the lists of BLOCK_LISTS."""
+    pad = " " * indent
+    for key, value in mapping.items():
+        if isinstance(value, list) and (key in BLOCK_LISTS or not _is_flat(value)):
+            yield f"{pad}{key}:"
+            yield from _list_lines(value, indent + 2)
+        elif isinstance(value, dict) and not _is_flat(value):
+            yield f"{pad}{key}:"
+            yield from _mapping_lines(value, indent + 2)
+        else:
+            yield f"{pad}{key}: {_flow(value)}"
+
+
+def _list_lines(items: list[Any], indent: int) -> Iterator[str]:
+    pad = " " * indent
+    for item in items:
+        if isinstance(item, dict):
+            lines = list(_mapping_lines(item, indent + 2))
+            yield f"{pad}- {lines[0].lstrip()}"
+            yield from lines[1:]
+        else:
+            yield f"{pad}- {_flow(item)}"
+
+
+def yml_text(mapping: dict[str, Any]) -> str:
+    """A mapping as yml in the style of the project's ymls (block style; a flat value on one line)."""
+    return "\n".join(_mapping_lines(mapping, 0)) + "\n"
+
+
+# Lists written one item a line even when their items are plain.
+BLOCK_LISTS = {"models", "columns", "data_tests"}
+# A string written without quotes: a name, a number-free word, a call like ref('int_p_items').
+PLAIN_STRING = re.compile(r"[A-Za-z_][\w.()'/<>-]*")
 
 
 def render_exports_yml(processed_dir: Path = PROCESSED_DIR) -> str:
-    out = [
+    header = [
         "# Generated by `python -m runner contracts` from the built exports; see runner/contracts.py.",
         "# Contracts are enforced (dbt_project.yml, var enforce_export_contracts): dbt build fails when an",
-        "# export's columns or types drift from this file.",
-        "version: 2", "", "models:",
-    ]
-    for model, (file_stem, description) in EXPORTS.items():
-        schema = pq.ParquetDataset(processed_dir / f"{file_stem}.parquet").schema  # a file or a Spark folder
-        out += [
-            f"  - name: {model}",
-            f"    description: \"{description} Written to <processed_dir>/{file_stem}.parquet.\"",
-            "    data_tests:",
-            "      - unique_combination_of_columns:",
-            "          arguments: {combination_of_columns: [cutoff_date, user_id, item_id]}",
-            "      - no_null_columns",
-            "      - dense_bins_follow_values",
-            "    columns:",
-        ]
-        for field in schema:
-            out += _yml_column(field.name, _ARROW_TO_SQL[field.type], model)
-        out.append("")
-    out += [
-        "  - name: export_id_buckets",
-        "    description: \"num_buckets of every id feature of the exports (largest code + 1), read by the runner.\"",
-        "    columns:",
-        "      - name: feature_name",
-        "        data_type: string",
-        "        description: \"The id or sequence feature (an export column).\"",
-        "        data_tests: [not_null, unique]",
-        "      - name: num_buckets",
-        "        data_type: bigint",
-        "        description: \"Codes of the feature lie in [0, num_buckets).\"",
-        "        data_tests: [not_null]",
+        "# export's columns or types drift from this file. The column descriptions are doc blocks in",
+        "# _exports__docs.md, generated with it.",
+        "version: 2",
         "",
     ]
-    return "\n".join(out)
+    body = yml_text({"models": export_models(processed_dir)}).replace("\n  - name: ", "\n\n  - name: ")
+    return "\n".join(header) + "\n" + body.replace("models:\n\n", "models:\n", 1)
+
+
+def render_exports_docs(processed_dir: Path = PROCESSED_DIR) -> str:
+    """One doc block per export column, a line each, in the order the exports first hold the columns."""
+    columns: dict[str, None] = {}
+    for model in export_models(processed_dir):
+        for column in model["columns"]:
+            if column["description"].startswith("{{ doc("):
+                columns.setdefault(column["name"])
+    blocks = [
+        "<!-- Generated by `python -m runner contracts` with _exports__models.yml, whose columns reference these",
+        "     blocks by name (exports__<column>); see runner/contracts.py. -->",
+        "",
+    ]
+    blocks += [f"{{% docs {doc_name(name)} %}}{describe(name)}{{% enddocs %}}" for name in columns]
+    return "\n".join(blocks) + "\n"
 
 
 def documented_columns(path: Path = EXPORTS_YML) -> dict[str, list[str]]:
@@ -181,6 +289,10 @@ def documented_columns(path: Path = EXPORTS_YML) -> dict[str, list[str]]:
     return {model["name"]: [column["name"] for column in model["columns"]] for model in contract["models"]}
 
 
-def write_exports_yml(processed_dir: Path = PROCESSED_DIR, path: Path = EXPORTS_YML) -> Path:
+def write_exports_yml(processed_dir: Path = PROCESSED_DIR, path: Path = EXPORTS_YML,
+                      docs_path: Path | None = None) -> list[Path]:
+    """Write the exports' yml and its doc blocks (beside it, _exports__docs.md unless docs_path says)."""
+    docs_path = docs_path or path.with_name(EXPORTS_DOCS.name)
     path.write_text(render_exports_yml(processed_dir))
-    return path
+    docs_path.write_text(render_exports_docs(processed_dir))
+    return [path, docs_path]

@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from runner.dbt import project_vars
-from runner.paths import DOCS_DIR, shown
+from runner.paths import EXPERIMENTS_CSV, shown
 from runner.scoring import ScoreReport
 
 log = logging.getLogger("runner.experiments")
 
-EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
 EXPERIMENT_COLUMNS = [
     "date", "stage", "data_range", "features", "model", "params", "precision", "recall", "f1", "notes",
     "leaderboard_f1", "run", "operating_point", "eval_pairs", "submitted_pairs", "auc", "train_seconds",

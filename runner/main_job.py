@@ -15,7 +15,7 @@ is scored and submitted (outputs/<stem>/).
 With blend_gbdt (`run --blend-gbdt`) the GBDT reference is trained once per model seed too
 (outputs/model_seeds/m<S>/gbdt_v1/, averaged into outputs/gbdt_v1/), and the mean logit of the GBDT
 and the tzrec run (outputs/<stem>_gbdt_blend/) is scored and submitted instead: the blend beat both
-on the months that decided it (docs/RESULTS_NOTES.md, thirteenth pass).
+on the months that decided it (docs/RESULTS_NOTES.md).
 """
 
 from __future__ import annotations
@@ -27,28 +27,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runner.paths import GBDT_RUN_NAME, OUTPUTS_DIR, PROCESSED_DIR, PROJECT_ROOT, shown
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_USERS
+from runner.paths import (
+    EVAL_EXPORT,
+    EXPERIMENTS_CSV,
+    GBDT_RUN_NAME,
+    OUTPUTS_DIR,
+    PREDICT_EXPORT,
+    PROCESSED_DIR,
+    VALIDATION_EXPORT,
+    shown,
+)
+from runner.pipeline import build, data, score, submit
 
 log = logging.getLogger("runner.main_job")
 
-PRODUCTION_CONFIGS = PROJECT_ROOT / "configs" / "production"
-VALIDATION_DATA = PROCESSED_DIR / "validation.parquet"
-EVAL_DATA = PROCESSED_DIR / "eval.parquet"
-PREDICT_DATA = PROCESSED_DIR / "predict.parquet"
-# The production recipe: the config trained once per model seed, their logits averaged.
-DEFAULT_MODEL_SEEDS = (1, 2, 3)
 BLEND_SUFFIX = "_gbdt_blend"
 
 T = TypeVar("T")
 
 
-def default_production_config(folder: Path = PRODUCTION_CONFIGS) -> Path:
-    """The one config in configs/production/; an error when there are none or several."""
-    configs = sorted(folder.glob("*.config"))
-    if len(configs) != 1:
-        found = ", ".join(shown(c) for c in configs) or "none"
-        raise FileNotFoundError(f"expected exactly one config in {shown(folder)} (found {found}): pass --config")
-    return configs[0]
+def default_production_config() -> Path:
+    """The production experiment: the one production_* experiment without `retired: true`."""
+    from runner.experiment_configs.experiment import production_experiment
+
+    return production_experiment()
 
 
 def duration(seconds: float) -> str:
@@ -69,6 +72,8 @@ class StageTime:
 class MainJob:
     config: Path | None
     raw_dir: Path
+    users: int = DEFAULT_USERS  # the month generated when raw_dir lacks the raw files
+    generator_seed: int = DEFAULT_GENERATOR_SEED
     nproc: int = 1
     model_seeds: tuple[int, ...] = DEFAULT_MODEL_SEEDS
     tzrec_python: str | None = None
@@ -88,10 +93,18 @@ class MainJob:
         log.info("=== %s done in %s ===", name, duration(seconds))
         return result
 
+    def run(self) -> str:
+        """Every stage, from the raw files to the submission; returns the summary."""
+        from runner.profile import print_profile
+
+        self.stage("data", lambda: data.ensure_raw_data(self.raw_dir, users=self.users, seed=self.generator_seed))
+        self.stage("dbt build", lambda: build.dbt_build(self.raw_dir))
+        self.stage("profile", print_profile)
+        self.run_model()
+        return self.summary()
+
     def run_model(self) -> None:
         """train -> export -> predict (tzrec) -> score -> submit, for the production config."""
-        from runner.commands import score_and_record, submit_run
-        from runner.experiments import EXPERIMENTS_CSV
         from runner.tzrec.config import train_export_of
         from runner.tzrec.runfolder import RunFolder
         from runner.tzrec.steps import RunOptions, run_command
@@ -100,7 +113,7 @@ class MainJob:
         self.config = config
         log.info("model: %s (trains on %s, the export its train_input_path names; training evaluates on %s; "
                  "predictions of %s, %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
-                 shown(VALIDATION_DATA), shown(EVAL_DATA), shown(PREDICT_DATA), shown(VALIDATION_DATA))
+                 shown(VALIDATION_EXPORT), shown(EVAL_EXPORT), shown(PREDICT_EXPORT), shown(VALIDATION_EXPORT))
         if not self.model_seeds:
             raise ValueError("--model-seeds needs at least one seed")
         several = len(self.model_seeds) > 1
@@ -127,15 +140,15 @@ class MainJob:
         if several:
             from runner.ensemble import average_runs
 
-            info = {"stage": "production" if config.parent == PRODUCTION_CONFIGS else "staging",
+            info = {"stage": "production" if config.stem.startswith("production_") else "staging",
                     "model": f"{config.stem}, mean of model seeds {', '.join(map(str, self.model_seeds))}"}
             self.stage("average seeds", lambda: average_runs(members, run_dir, info))
         if self.blend_gbdt:
             run_dir = self.blend_with_gbdt(run_dir)
         self.results["run_dir"] = run_dir
-        self.results["score"] = self.stage("score", lambda: score_and_record(
+        self.results["score"] = self.stage("score", lambda: score.score_and_record(
             run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)"))
-        self.results["submission"] = self.stage("submit", lambda: submit_run(run_dir))
+        self.results["submission"] = self.stage("submit", lambda: submit.submit_run(run_dir))
 
     def blend_with_gbdt(self, tzrec_run: Path) -> Path:
         """The GBDT reference, one LightGBM run per model seed (their mean logit when several), blended with the

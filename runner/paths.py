@@ -1,4 +1,6 @@
-"""Where things live, relative to the project root (the folder holding dbt_project.yml)."""
+"""Where things live, relative to the project root (the folder holding dbt_project.yml).
+
+Locations only; the runner's default numbers (seeds, users) are in runner.defaults."""
 
 from __future__ import annotations
 
@@ -12,6 +14,14 @@ RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 DOCS_DIR = PROJECT_ROOT / "docs"
+# The experiments log: one row per scored run (runner.experiments).
+EXPERIMENTS_CSV = DOCS_DIR / "experiments.csv"
+# The folder holding the one production tzrec config that `run` trains by default.
+# The exports tzrec and the GBDT read (dbt var processed_dir; models_sql/exports), by the runner's defaults.
+VALIDATION_EXPORT = PROCESSED_DIR / "validation.parquet"
+EVAL_EXPORT = PROCESSED_DIR / "eval.parquet"
+PREDICT_EXPORT = PROCESSED_DIR / "predict.parquet"
+ID_BUCKETS_EXPORT = PROCESSED_DIR / "id_buckets.parquet"
 # A run's prediction sets (<run>/predictions/<set>/): every operating-point rule reads the first two; the
 # validation users' set is read by top_k_share_pooled alone, and runs from before it lack it.
 PREDICTION_SETS = ("eval", "predict")

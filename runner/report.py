@@ -1,13 +1,15 @@
-"""docs/RESULTS.md from a study's scores (runner.study): tables per generator seed, across seeds, one plot.
+"""A study's results page from its scores (runner.study): tables per generator seed, across seeds, one plot.
 
-Reads every <run>/study_score.json under outputs/study/ (written by `python -m runner study`) and
-writes the page and its plot. Nothing here is measured: every number comes from those files, and
-the page names the command that made them.
+Reads every <run>/study_score.json of a study (written by `python -m runner study`) and writes
+docs/results/<study>.md and its plot docs/results/<study>_f1.png (runner.results_plot). Nothing here
+is measured: every number comes from those files, and the page names the command that made them.
+A page whose study outputs are gone gets its plot redrawn from its own figures (runner.replot).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.bootstrap import DEFAULT_RESAMPLES, PairedDifference, paired_difference
+from runner.bootstrap import DEFAULT_RESAMPLES, F1Interval, PairedDifference, f1_interval, paired_difference
 from runner.oracle import read_answers
 from runner.paths import DOCS_DIR, PROJECT_ROOT, shown
+from runner.results_plot import BLEND, CART_RULE, GBDT, ORACLE, TZREC, PlotData, Point, Series, draw
 from runner.study import BLEND_KIND, RULES, SCORE_FILE, STUDY_OUTPUTS, SUBMISSION_FILE, Study
 
-PLOT = DOCS_DIR / "results_f1.png"
+RESULTS_DIR = DOCS_DIR / "results"  # a study's page: <study file name>.md, its plot <study file name>_f1.png
+DECISIONS = DOCS_DIR / "decisions.md"  # what was decided from the results, and why (written by hand)
 MAIN_RULE = RULES[0]
 RAW_ARGMAX_RULE = "top_k_share"  # the per-seed tables' extra 12-19 column
 # what each rule does, for the page's header (dbt var operating_point_rule)
@@ -81,6 +85,25 @@ def read_scores(root: Path = STUDY_OUTPUTS) -> list[dict[str, Any]]:
     return scores
 
 
+# the parts of a row's label that tell its kind (group writes them, kind_of reads them back from a page)
+GBDT_SUFFIX, GBDT_SEEDS = " (GBDT reference)", ", mean of the LightGBM seeds"
+SEED_MEAN_SUFFIX, ENSEMBLE_MARK, BLEND_MARK = ", mean of the model seeds", " (mean of ", " (blend of "
+
+
+def kind_of(label: str) -> str | None:
+    """The kind of a row with this label (group's labels) among the reference, seed averages, ensembles and
+    blends; None for the others (single runs)."""
+    if label.endswith(GBDT_SUFFIX):
+        return "gbdt"
+    if BLEND_MARK in label:
+        return BLEND_KIND
+    if label.endswith(SEED_MEAN_SUFFIX):
+        return "tzrec_seed_mean"
+    if ENSEMBLE_MARK in label:
+        return "tzrec_ensemble"
+    return None
+
+
 def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
     """generator seed -> label -> ModelSeed. Single tzrec runs of one config are pooled over model seeds."""
     pooled: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -89,13 +112,14 @@ def group(scores: Iterable[dict[str, Any]]) -> dict[int, dict[str, ModelSeed]]:
         kind = record.get("kind", "tzrec")
         if kind == "gbdt":
             references[int(record["generator_seed"])].append(str(record.get("run")))
-        gbdt_label = record["model"] + (", mean of the LightGBM seeds" if record.get("members") else "")
-        label = {"gbdt": gbdt_label + " (GBDT reference)",
+        gbdt_label = record["model"] + (GBDT_SEEDS if record.get("members") else "")
+        members = " + ".join(record.get("members", []))
+        label = {"gbdt": gbdt_label + GBDT_SUFFIX,
                  "gbdt_single": record["model"] + ", one LightGBM seed",
                  "tzrec": record["model"] + ", one model seed",
-                 "tzrec_seed_mean": record["model"] + ", mean of the model seeds",
-                 "tzrec_ensemble": record["model"] + " (mean of " + " + ".join(record.get("members", [])) + ")",
-                 BLEND_KIND: record["model"] + " (blend of " + " + ".join(record.get("members", [])) + ")",
+                 "tzrec_seed_mean": record["model"] + SEED_MEAN_SUFFIX,
+                 "tzrec_ensemble": f"{record['model']}{ENSEMBLE_MARK}{members})",
+                 BLEND_KIND: f"{record['model']}{BLEND_MARK}{members})",
                  }.get(kind, record["model"])
         pooled[(int(record["generator_seed"]), label, kind)].append(record)
     for seed, runs in references.items():
@@ -233,12 +257,17 @@ def judged(summary: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]
     Only models that make one submission per month compete: seed averages and ensembles. A config's
     pooled single runs ("one model seed") are a mean over three submissions, which nobody can ship
     and the bootstrap cannot read."""
-    gbdt = _reference(summary)
-    candidates = {k: v for k, v in summary.items() if v["kind"] in JUDGED_KINDS}
-    if gbdt is None or not candidates:
+    gbdt, best = _reference(summary), production(summary)
+    if gbdt is None or best is None:
         return None
-    best_label, best = max(candidates.items(), key=lambda item: item[1]["eval_mean"])
-    return best_label, best, gbdt
+    return best[0], best[1], gbdt
+
+
+def production(summary: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(label, summary) of the tzrec model with the best mean eval-day F1 among those that make one submission
+    per month (judged's choice, made whether or not the study has a GBDT)."""
+    ranked = _by_eval_day(summary, JUDGED_KINDS)
+    return ranked[0] if ranked else None
 
 
 def _reference(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -448,46 +477,6 @@ def over_studies(sources: list[tuple[str, Path]], seeds: list[int], answers: dic
     return lines
 
 
-def plot(grouped: dict[int, dict[str, ModelSeed]], path: Path = PLOT, order: list[int] | None = None) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    seeds = _ordered(grouped, order)
-    labels = [label for label in dict.fromkeys(label for seed in seeds for label in grouped[seed])
-              if all(label in grouped[s] for s in seeds)]
-    figure, axis = plt.subplots(figsize=(11, 5))
-    width = 0.8 / max(1, len(labels))
-    for index, label in enumerate(labels):
-        values = [grouped[s][label].metric("predict_f1") or 0.0 for s in seeds]
-        positions = [s_index + index * width for s_index in range(len(seeds))]
-        axis.bar(positions, values, width=width, label=label)
-    for s_index, seed in enumerate(seeds):
-        record = next(iter(grouped[seed].values())).records[0]
-        left, right = s_index - width / 2, s_index + 0.8 - width / 2
-        cart = record["cart_rule"].get("predict")
-        oracle = (record.get("oracle") or {}).get("observed_f1")
-        if cart:
-            axis.hlines(cart, left, right, colors="black", linestyles="--",
-                        label="cart rule" if s_index == 0 else None)
-            axis.hlines(1.5 * cart, left, right, colors="grey", linestyles=":",
-                        label="1.5 × cart rule" if s_index == 0 else None)
-        if oracle:
-            axis.hlines(oracle, left, right, colors="tab:red", linestyles="-.",
-                        label="oracle bound (observed)" if s_index == 0 else None)
-    axis.set_xticks([s_index + 0.4 - width / 2 for s_index in range(len(seeds))])
-    axis.set_xticklabels([f"generator seed {s}" for s in seeds])
-    axis.set_ylabel("F1 on 2014-12-19 (operating point from the eval day)")
-    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    axis.grid(True, axis="y", alpha=0.3)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
-
-
 def study_sources(base: Study, folder: Path) -> list[tuple[str, Path]]:
     """(name, scores root) of the base study and of every variant study file in `folder` on its months, each
     scores root once: several files may add models to one variant's folders (a follow-up study beside the
@@ -501,17 +490,114 @@ def study_sources(base: Study, folder: Path) -> list[tuple[str, Path]]:
     return sources
 
 
-def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path | None = None,
-                 scores_root: Path | None = None, other_studies: list[tuple[str, Path]] | None = None) -> Path:
-    """The results page of a study (scores from its own outputs folder) and its plot, <out stem>_f1.png beside
-    it. The hand-written notes (default: docs/RESULTS_NOTES.md for the base study, none for a variant) follow
-    the tables. other_studies, (name, scores root) of the studies on the same months with this one first, adds
-    the section that judges the target over all of them."""
-    notes = notes or (DOCS_DIR / "RESULTS_NOTES.md" if study.variant is None else None)
+# ---- the plot -------------------------------------------------------------------------------------
+
+
+def plot_rows(rows: dict[str, Any], judged_label: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """(role, label, row) of the plot's submissions: the tzrec model judged on the eval day (judged_label where a
+    page names it), the GBDT reference and the blend with the best mean eval-day F1, each where the study has one
+    on every month."""
+    tzrec = (judged_label, rows[judged_label]) if judged_label else production(rows)
+    blends = _by_eval_day(rows, (BLEND_KIND,))
+    chosen = ((TZREC, tzrec), (GBDT, reference_row(rows)), (BLEND, blends[0] if blends else None))
+    return [(role, *found) for role, found in chosen if found is not None]
+
+
+def reference_row(rows: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    return next(((label, row) for label, row in rows.items() if row["kind"] == "gbdt"), None)
+
+
+def legend_text(role: str, label: str) -> str:
+    """The legend's text of a series: its role, and the model's name from the row's label."""
+    name = label.split(" (")[0].split(", ")[0]
+    if role == TZREC:
+        return f"tzrec model judged on the eval day: {name}" + (
+            " (seed average)" if label.endswith(SEED_MEAN_SUFFIX) else " (ensemble)")
+    if role == GBDT:
+        return f"GBDT reference: {name}" + (" (seed average)" if GBDT_SEEDS in label else "")
+    return f"blend: {name} ({label.split(BLEND_MARK)[1].rstrip(')')})"
+
+
+LEVEL_LABELS = {CART_RULE: "cart rule", ORACLE: "oracle bound (observed)"}
+
+
+def missing_text(roles: list[str]) -> str:
+    """The caption's sentence on a submission the study lacks on some month."""
+    missing = [text for role, text in ((TZREC, "no tzrec seed average or ensemble"), (GBDT, "no GBDT reference"))
+               if role not in roles]
+    return f" The study has {' and '.join(missing)} on every month." if missing else ""
+
+
+def plot_data(name: str, grouped: dict[int, dict[str, ModelSeed]], summary: dict[str, Any], seeds: list[int],
+              answers: dict[int, Path]) -> PlotData:
+    """The plot's figures from a study's scores: each submission's 12-19 F1 with its own user-bootstrap interval
+    (from the run's kept submission), the cart rule and the oracle bound of each month."""
+    series = []
+    bare = False
+    for role, label, row in plot_rows(summary):
+        points = []
+        for i in range(len(seeds)):
+            interval = _interval(row, i, answers)
+            bare = bare or interval is None
+            points.append(Point(row["f1s"][i]) if interval is None else Point(row["f1s"][i], interval.low,
+                                                                             interval.high))
+        series.append(Series(role, legend_text(role, label), tuple(points)))
+    first = {seed: next(iter(grouped[seed].values())).records[0] for seed in seeds}
+    levels = {CART_RULE: [first[s]["cart_rule"].get("predict") for s in seeds],
+              ORACLE: [(first[s].get("oracle") or {}).get("observed_f1") for s in seeds]}
+    series += [Series(role, LEVEL_LABELS[role], tuple(None if v is None else Point(v) for v in values))
+               for role, values in levels.items()]
+    caption = (f"Error bars: the 5-95 % range of each submission's 12-19 F1 over {DEFAULT_RESAMPLES:,} resamples "
+               f"of the day's users (runner/bootstrap.py, on the run's kept {SUBMISSION_FILE})"
+               + ("; a dot without bar has no kept submission or answers to resample" if bare else "")
+               + ". The cart rule and the oracle bound are levels without interval: no submission file of theirs "
+                 "is kept to resample." + missing_text([s.role for s in series]))
+    return PlotData(f"study {name}: F1 on 12-19 per generated month",
+                    tuple(seeds), tuple(series), caption)
+
+
+def _interval(row: dict[str, Any], i: int, answers: dict[int, Path]) -> F1Interval | None:
+    """The user-bootstrap interval of a row's 12-19 F1 on the i-th seed, from its kept submission (None where the
+    submission or the answers are missing)."""
+    seed, run = row["seeds"][i], row["runs"][i]
+    answer_file = answers.get(seed)
+    submission = PROJECT_ROOT / run / SUBMISSION_FILE if run else None
+    if submission is None or answer_file is None or not submission.is_file() or not answer_file.is_file():
+        return None
+    result = f1_interval(read_answers(submission), read_answers(answer_file))
+    if abs(result.f1 - row["f1s"][i]) > 1e-9:
+        raise RuntimeError(f"seed {seed}: the kept {shown(submission)} scores {result.f1:.4f}, dbt said "
+                           f"{row['f1s'][i]:.4f}: run `python -m runner study` to write {SUBMISSION_FILE} again")
+    return result
+
+
+PICTURE_TEXT = "12-19 F1 per generated month: the tzrec model judged on the eval day against the GBDT reference"
+
+
+def page_path(study: Study) -> Path:
+    """docs/results/<study file name>.md: the page `report` writes for a study unless told otherwise."""
+    return RESULTS_DIR / f"{study.source.stem}.md"
+
+
+def plot_path(page: Path) -> Path:
+    """The plot beside a page: <page name>_f1.png."""
+    return page.parent / f"{page.stem.lower()}_f1.png"
+
+
+def write_report(study: Study, out: Path | None = None, scores_root: Path | None = None,
+                 other_studies: list[tuple[str, Path]] | None = None) -> Path:
+    """The results page of a study (scores from its own outputs folder; default docs/results/<study>.md) and its
+    plot beside it. The page is generated whole: what was decided from it lives in docs/decisions.md, which it
+    links. other_studies, (name, scores root) of the studies on the same months with this one first, adds the
+    section that judges the target over all of them."""
+    out = out or page_path(study)
+    out.parent.mkdir(parents=True, exist_ok=True)
     grouped = group(read_scores(scores_root or study.outputs_root))
     answers = {seed: study.workspace(seed).answers for seed in study.generator_seeds}
+    seeds = _ordered(grouped, study.generator_seeds)
     across, summary = _across_seeds(grouped, study.generator_seeds)
-    picture = plot(grouped, out.parent / f"{out.stem.lower()}_f1.png", study.generator_seeds)
+    picture = draw(plot_data(study.source.stem, grouped, summary, seeds, answers), plot_path(out))
+    decisions = Path(os.path.relpath(DECISIONS, out.parent.resolve())).as_posix()
     vars_text = ("the dbt vars " + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
                  if study.dbt_vars else "the project's own dbt vars (`dbt_vars: {}`)")
     built_with = ("" if study.variant is None else
@@ -519,12 +605,13 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
                   " (the generated months' raw files are shared with every study of the same generator seeds; the "
                   "database, exports and runs are in folders of their own).")
     lines = [
-        "# Results",
+        f"# Results: {study.source.stem}",
         "",
-        f"Written by `python -m runner report` from the scores of `python -m runner study --study "
-        f"{shown(study.source)}` (every run's `{shown(study.outputs_root)}/seed_<G>/.../{SCORE_FILE}`); do not "
-        "edit by hand" + (f" (the hand-written notes below the tables come from `{shown(notes)}`)."
-                          if notes is not None and notes.exists() else "."),
+        f"Written by `python -m runner report --study {shown(study.source)}` from the scores of `python -m runner "
+        f"study --study {shown(study.source)}` (every run's `{shown(study.outputs_root)}/seed_<G>/.../"
+        f"{SCORE_FILE}`); do not edit by hand.",
+        "",
+        f"What was decided from these results, and why: [docs/decisions.md]({decisions}).",
         "",
         f"Generated months of {study.users:,} users, generator seeds {', '.join(map(str, study.generator_seeds))}; "
         f"tzrec configs trained once per model seed ({', '.join(map(str, study.model_seeds))})"
@@ -546,6 +633,8 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         "",
         "## Across generator seeds",
         "",
+        f"![{PICTURE_TEXT}]({picture.name})",
+        "",
         *across,
         "",
         *verdict(summary),
@@ -553,8 +642,6 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
         *blends(summary),
         *noise(summary, answers),
         *noise_every_model(summary, answers),
-        f"![12-19 F1 by model and generator seed]({picture.name})",
-        "",
         *(over_studies(other_studies, study.generator_seeds, answers) if other_studies else []),
         "## Per generator seed",
         "",
@@ -564,7 +651,5 @@ def write_report(study: Study, out: Path = DOCS_DIR / "RESULTS.md", notes: Path 
     lines += ["## Operating-point rules", "", "Mean 12-19 F1 over the generator seeds under each rule (each chosen "
               "with the eval day's labels only; – where a run was scored before the rule existed):", "",
               *_rules_table(grouped), ""]
-    if notes is not None and notes.exists():
-        lines += [notes.read_text().rstrip(), ""]
     out.write_text("\n".join(lines))
     return out

@@ -14,13 +14,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from matplotlib.legend import Legend  # noqa: E402
 
 from runner.scoring import ScanRow, ScoreReport  # noqa: E402
 
 PLOT_NAME = "f1_scan.png"
 
 
-def _panel(axis: plt.Axes, rows: list[ScanRow], x_of: str, title: str, ceiling: float | None) -> None:
+def _panel(axis: plt.Axes, rows: list[ScanRow], x_of: str, title: str, ceiling: float | None) -> Legend:
     xs = [getattr(row, x_of) for row in rows]
     for name, style in (("precision", "tab:blue"), ("recall", "tab:orange"), ("f1", "tab:green")):
         ys = [getattr(row, name) if getattr(row, name) is not None else float("nan") for row in rows]
@@ -48,7 +49,10 @@ def _panel(axis: plt.Axes, rows: list[ScanRow], x_of: str, title: str, ceiling: 
     axis.set_ylim(0, min(1.0, 1.2 * max(visible) + 0.01))
     axis.set_title(title)
     axis.grid(True, which="both", alpha=0.3)
-    axis.legend(fontsize=7, loc="upper right")
+    # below the panel, so that no curve is hidden behind it
+    legend = axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    legend.set_in_layout(False)  # the panels keep their height; the saved picture grows to hold it
+    return legend
 
 
 def plot_scan(report: ScoreReport, path: Path | None = None) -> Path:
@@ -58,9 +62,9 @@ def plot_scan(report: ScoreReport, path: Path | None = None) -> Path:
     thresholds = sorted((row for row in report.scan if row.scan == "threshold"), key=lambda row: row.threshold or 0)
     ceiling = report.eval_coverage.candidate_recall if report.eval_coverage else None
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    _panel(left, top_k, "top_k", "top-K pairs submitted (eval day)", ceiling)
+    legends = [_panel(left, top_k, "top_k", "top-K pairs submitted (eval day)", ceiling),
+               _panel(right, thresholds, "threshold", "probability threshold (eval day)", ceiling)]
     left.set_xlabel("K (pairs, log scale)")
-    _panel(right, thresholds, "threshold", "probability threshold (eval day)", ceiling)
     right.set_xlabel("threshold (log scale)")
     point = report.point
     figure.suptitle(f"{report.run_dir.name}: eval-day F1 {point.eval_f1:.4f} at {point.short()}"
@@ -69,6 +73,7 @@ def plot_scan(report: ScoreReport, path: Path | None = None) -> Path:
                     fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=100, bbox_inches="tight",
+                   bbox_extra_artists=[*figure.get_default_bbox_extra_artists(), *legends])
     plt.close(figure)
     return path

@@ -198,7 +198,7 @@ def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
     if missing:
         raise FileNotFoundError(
             f"no predictions to score in {shown(run_dir)}: nothing matches {', '.join(missing)}. "
-            f"Make them with `python -m runner predict --config configs/<folder>/{run_dir.name}.config` "
+            f"Make them with `python -m runner predict --config {run_dir.name}` "
             "(a tzrec run; `python -m runner run` does everything), or write eval/part-*.parquet and "
             "predict/part-*.parquet there from another model (columns probs, user_id, item_id, cutoff_date, "
             "and label for eval)."

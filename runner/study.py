@@ -1,4 +1,4 @@
-"""The multi-seed study behind docs/RESULTS.md: every model of a study file on several generated months.
+"""The multi-seed study behind docs/results/<study>.md: every model of a study file on several generated months.
 
 A study file (configs/studies/*.yml) names the generator seeds, the models and the model seeds:
 
@@ -6,7 +6,7 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
     model_seeds: [1, 2, 3]                 # every tzrec config is trained once per model seed
     gbdt: {name: gbdt_v1, seeds: [1, 2]}   # the reference (python -m runner baseline gbdt); with seeds,
                                            # the mean of one run per LightGBM seed
-    tzrec: [configs/staging/stage2_deepfm_v2.config, ...]
+    tzrec: [configs/experiments/stage2_deepfm_v3.yml, ...]   # experiment files (or names, or whole configs)
     ensembles: {name: [config stem, ...]}  # mean logit of the seed-averaged runs of those configs (with
                                            # one model seed: of that seed's runs, in m<S>/<name>)
     blends: {name: [gbdt_v1, config stem, ...]}  # the same with the GBDT reference among the members:
@@ -59,6 +59,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
+from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.paths import (
     DATA_DIR,
     GBDT_RUN_NAME,
@@ -73,7 +75,6 @@ from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
 
-DEFAULT_GENERATOR_SEED = 20141219
 STUDY_OUTPUTS = OUTPUTS_DIR / "study"
 VARIANT_OUTPUTS = OUTPUTS_DIR / "study_variants"
 VARIANT_DATA = DATA_DIR / "variants"
@@ -156,10 +157,10 @@ class Study:
         if reserved & set(dbt_vars):
             raise StudyError(f"{path}: dbt_vars may not set {', '.join(sorted(reserved & set(dbt_vars)))}: the "
                              "study sets them for each month")
-        configs = [PROJECT_ROOT / c for c in spec.get("tzrec", [])]
+        configs = [resolve_config(c, root=PROJECT_ROOT) for c in spec.get("tzrec", [])]
         for config in configs:
             if not config.is_file():
-                raise StudyError(f"{path}: tzrec config {shown(config)} does not exist")
+                raise StudyError(f"{path}: tzrec: {missing_config_message(config)}")
         stems = {config.stem for config in configs}
         ensembles = {str(k): [str(m) for m in v] for k, v in (spec.get("ensembles") or {}).items()}
         for name, members in ensembles.items():
@@ -185,7 +186,7 @@ class Study:
         return cls(
             source=path,
             generator_seeds=[int(s) for s in spec.get("generator_seeds", [DEFAULT_GENERATOR_SEED])],
-            users=int(spec.get("users", 20_000)),
+            users=int(spec.get("users", DEFAULT_USERS)),
             model_seeds=[int(s) for s in spec.get("model_seeds", [1])],
             gbdt_name=gbdt_name,
             gbdt_seeds=gbdt_seeds,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.bootstrap import paired_difference
+from runner.bootstrap import f1_interval, paired_difference
 from runner.oracle import read_answers
 
 
@@ -40,3 +40,22 @@ def test_a_bad_answers_line_is_named(tmp_path: Path) -> None:
     path.write_text("1\t11\n2 21\n")
     with pytest.raises(ValueError, match=r"answers.txt:2: expected 'user_id<TAB>item_id'"):
         read_answers(path)
+
+
+def test_one_submissions_interval_on_a_hand_made_day() -> None:
+    """Two users, one true pair each; the submission hits user 1 and misses user 2. A resample of two users
+    draws both (half the time: F1 2·1/(2+2) = 0.5), user 1 twice (a quarter: F1 1) or user 2 twice (a
+    quarter: F1 0), so the 5 % and 95 % points are 0 and 1."""
+    answers = {(1, 11), (2, 21)}
+    result = f1_interval({(1, 11), (2, 22)}, answers, resamples=2000)
+    assert (result.f1, result.low, result.high) == (0.5, 0.0, 1.0)
+
+
+def test_one_submissions_interval_is_its_difference_from_an_empty_one() -> None:
+    answers = {(u, u * 10) for u in range(1, 41)}
+    pairs = {(u, u * 10) for u in range(1, 12)} | {(u, 0) for u in range(12, 50)}
+    alone = f1_interval(pairs, answers, resamples=500, seed=3)
+    against_nothing = paired_difference(pairs, set(), answers, resamples=500, seed=3)
+    assert alone.f1 == pytest.approx(2 * 11 / (49 + 40)) == against_nothing.difference
+    assert (alone.low, alone.high) == (against_nothing.low, against_nothing.high)
+    assert alone.low < alone.f1 < alone.high

@@ -7,7 +7,6 @@ goes, which seed each run gets, and that the averaged run is what score and subm
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,12 +16,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import runner.commands
+import runner.pipeline.build
+import runner.pipeline.score
+import runner.pipeline.submit
 import runner.tzrec.steps
 from runner.main_job import MainJob
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "configs/staging/stage2_deepfm_v3.config"
+CONFIG = ROOT / "configs/experiments/stage2_deepfm_v3.yml"
 
 
 def _fake_tzrec(calls: list[tuple[str, int, Path]]) -> Any:
@@ -52,9 +53,9 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, int, Path
     calls: list[tuple[str, int, Path]] = []
     scored: list[Path] = []
     monkeypatch.setattr(runner.tzrec.steps, "run_command", _fake_tzrec(calls))
-    monkeypatch.setattr(runner.commands, "score_and_record",
+    monkeypatch.setattr(runner.pipeline.score, "score_and_record",
                         lambda run_dir, *args, **kwargs: scored.append(run_dir) or SimpleNamespace())
-    monkeypatch.setattr(runner.commands, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
+    monkeypatch.setattr(runner.pipeline.submit, "submit_run", lambda run_dir: SimpleNamespace(path=run_dir / "s.tsv"))
     return calls, scored
 
 
@@ -106,15 +107,13 @@ def test_a_run_that_exports_its_best_checkpoint_reports_that_checkpoints_auc(
     assert job.results["validation_aucs"] == [0.9]  # not the last checkpoint's 0.81
 
 
-def test_build_creates_the_exports_folder_a_fresh_clone_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """dbt-duckdb writes the exports into data/processed/ but does not create it."""
-    processed = tmp_path / "data" / "processed"
-    calls: list[list[str]] = []
-    monkeypatch.setattr(runner.commands, "PROCESSED_DIR", processed)
-    monkeypatch.setattr(runner.commands, "run_dbt", lambda args, dbt_vars: calls.append(
-        [*args, "exists" if processed.is_dir() else "missing"]))
-    assert runner.commands.build(argparse.Namespace(edition="online", raw_dir=tmp_path / "raw", select=None)) == 0
-    assert calls == [["build", "exists"]]
+def test_the_main_jobs_build_stage_is_a_plain_dbt_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build stage runs `dbt build` with the raw files' vars and nothing else: the exports' folder, which a
+    fresh clone lacks, is created by the dbt project itself (tests/dbt/test_fresh_clone_build.py)."""
+    calls: list[tuple[list[str], dict[str, Any]]] = []
+    monkeypatch.setattr(runner.pipeline.build, "run_dbt", lambda args, dbt_vars: calls.append((list(args), dbt_vars)))
+    runner.pipeline.build.dbt_build(tmp_path / "raw")
+    assert calls == [(["build"], {"edition": "online", "raw_dir": str(tmp_path / "raw")})]
 
 
 def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzrec_mean(

@@ -41,7 +41,7 @@ def _write(root: Path, records: list[dict]) -> None:
 def _study(tmp_path: Path, seeds: list[int]) -> Study:
     path = tmp_path / "study.yml"
     path.write_text(f"generator_seeds: {seeds}\nmodel_seeds: [1, 2]\ngbdt: {{name: gbdt_v1}}\n"
-                    "tzrec: [configs/staging/stage2_deepfm_v3.config]\n")
+                    "tzrec: [configs/experiments/stage2_deepfm_v3.yml]\n")
     return Study.read(path)
 
 
@@ -54,14 +54,14 @@ def test_the_checked_in_study_file_reads() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("generator_seeds: [1]\ntzrec: [configs/staging/missing.config]\n", "does not exist"),
     ("generator_seeds: [1]\nepochs: 3\n", "unknown key(s) epochs"),
-    ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nensembles: {e: [stage2_deepfm_v3, other]}\n",
+    ("tzrec: [configs/experiments/stage2_deepfm_v3.yml]\nensembles: {e: [stage2_deepfm_v3, other]}\n",
      "ensemble e needs two or more"),
     ("- a list\n", "a study file is a mapping"),
-    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [stage2_deepfm_v3]}\n",
+    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/experiments/stage2_deepfm_v3.yml]\nblends: {b: [stage2_deepfm_v3]}\n",
      "blend b needs the study's GBDT (gbdt_v1)"),
-    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [gbdt_v1, other]}\n",
+    ("gbdt: {name: gbdt_v1}\ntzrec: [configs/experiments/stage2_deepfm_v3.yml]\nblends: {b: [gbdt_v1, other]}\n",
      "unknown: other"),
-    ("tzrec: [configs/staging/stage2_deepfm_v3.config]\nblends: {b: [gbdt_v1, stage2_deepfm_v3]}\n",
+    ("tzrec: [configs/experiments/stage2_deepfm_v3.yml]\nblends: {b: [gbdt_v1, stage2_deepfm_v3]}\n",
      "none: add `gbdt`"),
     ("gbdt: {name: gbdt_v1}\nblends: {b: [gbdt_v1]}\n", "one or more of its tzrec configs"),
     ("dbt_vars: {negative_keep_rate: 1.0}\n", "needs both a variant name and dbt_vars"),
@@ -106,14 +106,14 @@ def test_a_variant_page_gets_its_own_plot_and_no_base_notes(tmp_path: Path) -> N
     _write(scores, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
     path = tmp_path / "variant.yml"
     path.write_text("variant: more_negatives\ndbt_vars: {negative_keep_rate: 1.0}\ngenerator_seeds: [1, 2, 3]\n"
-                    "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_deepfm_v3.config]\n")
-    page = report.write_report(Study.read(path), tmp_path / "RESULTS_more_negatives.md", scores_root=scores)
+                    "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/experiments/stage2_deepfm_v3.yml]\n")
+    page = report.write_report(Study.read(path), tmp_path / "pages" / "more_negatives.md", scores_root=scores)
     text = page.read_text()
-    assert (tmp_path / "results_more_negatives_f1.png").is_file() and "results_more_negatives_f1.png" in text
+    assert (tmp_path / "pages" / "more_negatives_f1.png").is_file() and "(more_negatives_f1.png)" in text
     assert "Variant `more_negatives`" in text and "`negative_keep_rate: 1.0`" in text
-    assert "Notes (hand-written" not in text  # docs/RESULTS_NOTES.md belongs to the base study's page
+    assert "Notes (hand-written" not in text  # no page splices hand-written notes
     path.write_text("variant: rebuilt\ndbt_vars: {}\ngenerator_seeds: [1, 2, 3]\n")
-    rebuilt = report.write_report(Study.read(path), tmp_path / "RESULTS_rebuilt.md", scores_root=scores).read_text()
+    rebuilt = report.write_report(Study.read(path), tmp_path / "pages" / "rebuilt.md", scores_root=scores).read_text()
     assert "built with the project's own dbt vars (`dbt_vars: {}`)" in rebuilt
 
 
@@ -193,17 +193,24 @@ def test_the_verdict_says_where_the_target_is_missed(tzrec_f1s: list[float], gbd
     assert "**Target not met**" in text and why in text
 
 
-def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path) -> None:
+def test_the_page_and_plot_are_written_from_the_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scores = tmp_path / "study"
     _write(scores, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
-    notes = tmp_path / "notes.md"
-    notes.write_text("## Notes\n\nhand-written\n")
-    page = report.write_report(_study(tmp_path, [1, 2, 3]), tmp_path / "RESULTS.md", notes=notes, scores_root=scores)
+    docs = tmp_path / "docs"
+    monkeypatch.setattr(report, "RESULTS_DIR", docs / "results")
+    monkeypatch.setattr(report, "DECISIONS", docs / "decisions.md")
+    # the study file's name names the page: docs/results/<study>.md, its plot <study>_f1.png beside it
+    page = report.write_report(_study(tmp_path, [1, 2, 3]), scores_root=scores)
+    assert page == docs / "results" / "study.md"
     text = page.read_text()
-    assert (tmp_path / "results_f1.png").stat().st_size > 10_000
+    assert (docs / "results" / "study_f1.png").stat().st_size > 10_000 and "](study_f1.png)" in text
     assert "| 0.1000 | 0.1100 | 0.1200 | 0.1100 |" in text  # per-seed 12-19 F1 and their mean
-    assert "### Generator seed 2" in text and "hand-written" in text
+    assert "### Generator seed 2" in text
     assert "Candidate recall" in text and "**Target met**" in text
+    # generated whole: no hand-written notes spliced in, one line links the decision record
+    assert "## Notes" not in text and "hand-written" not in text
+    assert text.count("decisions.md)") == 1 and "[docs/decisions.md](../decisions.md)" in text
+    assert "`python -m runner report --study " in text  # the command that writes this page, as typed
 
 
 def test_the_exact_eval_auc_is_shown_not_the_models_own_validation_auc() -> None:
@@ -306,7 +313,7 @@ def test_the_base_page_judges_over_every_study_and_a_variant_page_does_not(tmp_p
     _write(base, _three_seeds([0.10, 0.11, 0.12], [0.09, 0.09, 0.09]))
     _write(variant, _variant_scores(gbdt_eval=0.085, tzrec_eval=0.099, tzrec_f1s=[0.11, 0.11, 0.11]))
     study = _study(tmp_path, [1, 2, 3])
-    text = report.write_report(study, tmp_path / "RESULTS.md", notes=tmp_path / "none.md", scores_root=base,
+    text = report.write_report(study, tmp_path / "base.md", scores_root=base,
                                other_studies=[("base", base), ("variant", variant)]).read_text()
     over = text[text.index("## Over every study"):text.index("## Per generator seed")]
     assert "**stage2_dcn_v2_v1, mean of the model seeds [variant]**" in over and "**Target met**" in over
@@ -326,7 +333,7 @@ def test_the_checked_in_variant_studies_share_the_base_months() -> None:
 def test_two_study_files_of_one_variant_make_one_source(tmp_path: Path) -> None:
     base = Study.read(ROOT / "configs/studies/three_seeds.yml")
     variant = "variant: some_variant\ndbt_vars: {}\ngenerator_seeds: [20141219, 7, 42]\nusers: 20000\n" \
-              "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/staging/stage2_dcn_v2_v11.config]\n"
+              "model_seeds: [1]\ngbdt: {name: gbdt_v1}\ntzrec: [configs/experiments/stage2_dcn_v2_v11.yml]\n"
     (tmp_path / "a_variant.yml").write_text(variant)
     (tmp_path / "b_follow_up.yml").write_text(variant.replace("stage2_dcn_v2_v11", "stage2_xdeepfm_v1"))
     (tmp_path / "c_other_months.yml").write_text(variant.replace("[20141219, 7, 42]", "[101, 202, 303]"))
@@ -365,11 +372,11 @@ def test_a_month_is_rebuilt_only_for_a_missing_export_its_configs_read(tmp_path:
 def test_a_study_knows_the_training_exports_of_its_configs(tmp_path: Path) -> None:
     assert _study(tmp_path, [1]).train_exports == ("train.parquet",)
     all_negatives = tmp_path / "stage2_all_negatives_v1.config"
-    all_negatives.write_text((ROOT / "configs/staging/stage2_dcn_v2_v1.config").read_text().replace(
+    all_negatives.write_text((ROOT / "configs/base/dcn_v2.config").read_text().replace(
         'train_input_path: "set by the runner"', 'train_input_path: "train_all_negatives.parquet"'))
     path = tmp_path / "study.yml"
     path.write_text(f"generator_seeds: [1]\nmodel_seeds: [1]\ngbdt: {{name: gbdt_v1}}\n"
-                    f"tzrec: [configs/staging/stage2_deepfm_v3.config, {all_negatives}]\n")
+                    f"tzrec: [configs/experiments/stage2_deepfm_v3.yml, {all_negatives}]\n")
     assert Study.read(path).train_exports == ("train.parquet", "train_all_negatives.parquet")
 
 
@@ -471,7 +478,7 @@ def test_a_blend_averages_the_gbdt_reference_with_the_tzrec_seed_average(tmp_pat
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "study.yml"
     path.write_text("generator_seeds: [5]\nmodel_seeds: [1, 2]\ngbdt: {name: gbdt_v1, seeds: [1, 2]}\n"
-                    "tzrec: [configs/staging/stage2_deepfm_v3.config]\n"
+                    "tzrec: [configs/experiments/stage2_deepfm_v3.yml]\n"
                     "blends: {blend_v1: [gbdt_v1, stage2_deepfm_v3]}\n")
     study = Study.read(path)
     averaged: dict[str, list[Path]] = {}
@@ -498,7 +505,7 @@ def _run_ensemble_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_s
     records, and each average's (members, folder)."""
     path = tmp_path / "study.yml"
     path.write_text(f"generator_seeds: [5]\nmodel_seeds: {model_seeds}\n"
-                    "tzrec: [configs/staging/stage2_dcn_v2_v11.config, configs/staging/stage2_xdeepfm_v1.config]\n"
+                    "tzrec: [configs/experiments/stage2_dcn_v2_v11.yml, configs/experiments/stage2_xdeepfm_v1.yml]\n"
                     "ensembles: {ensemble_v1: [stage2_dcn_v2_v11, stage2_xdeepfm_v1]}\n")
     averaged: dict[str, tuple[list[Path], str]] = {}
 

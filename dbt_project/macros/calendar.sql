@@ -3,18 +3,18 @@
     date + interval is a timestamp).
 -#}
 
-{% macro tianchi_add_days(expression, days) -%}
+{% macro add_days(expression, days) -%}
     cast({{ dbt.dateadd('day', days, expression) }} as date)
 {%- endmacro %}
 
 
-{% macro tianchi_days_between(earlier, later) -%}
+{% macro days_between(earlier, later) -%}
     {#- Whole days from `earlier` to `later` (positive when `later` is later). -#}
     {{ dbt.datediff(earlier, later, 'day') }}
 {%- endmacro %}
 
 
-{% macro tianchi_date_spine(start_date, end_date) -%}
+{% macro day_spine(start_date, end_date) -%}
     {#- One row per day from start_date to end_date, both included, as column `date_day`. -#}
     select cast(date_day as date) as date_day
     from (

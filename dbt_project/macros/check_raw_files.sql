@@ -6,29 +6,29 @@
     Returns no SQL.
 -#}
 
-{% macro tianchi_check_raw_files() %}
+{% macro check_raw_files() %}
     {%- set reads_raw_files = flags.WHICH in ['run', 'build', 'test', 'retry'] -%}
     {%- if execute and var('check_raw_files') and reads_raw_files -%}
-        {%- do adapter.dispatch('tianchi_check_raw_files')() -%}
+        {%- do adapter.dispatch('check_raw_files', 'tianchi')() -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
 
 
-{% macro default__tianchi_check_raw_files() %}
-    {{ tianchi_not_ported('tianchi_check_raw_files') }}
+{% macro default__check_raw_files() %}
+    {{ not_ported('check_raw_files') }}
 {% endmacro %}
 
 
-{#- Spark (after tianchi_create_raw_sources made a table per path): the same checks, except
+{#- Spark (after create_raw_sources made a table per path): the same checks, except
     that a glob matching nothing fails in Spark itself (naming the glob), two globs matching the
     same file are not detected, and a missing file and an empty one are told apart by nothing. -#}
-{% macro spark__tianchi_check_raw_files() %}
+{% macro spark__check_raw_files() %}
     {%- set missing = [] -%}
     {%- for kind in ['behavior', 'item'] -%}
-        {%- for pattern in tianchi_raw_files(kind) -%}
-            {%- if not tianchi_is_glob(pattern)
-                and not tianchi_spark_has_rows(tianchi_raw_file_table(kind, loop.index)) -%}
+        {%- for pattern in raw_files(kind) -%}
+            {%- if not is_glob(pattern)
+                and not spark_has_rows(raw_file_table(kind, loop.index)) -%}
                 {%- do missing.append('  ' ~ kind ~ ' file: ' ~ pattern ~ ' (missing or empty)') -%}
             {%- endif -%}
         {%- endfor -%}
@@ -45,7 +45,7 @@
     {%- endif -%}
 
     {%- for kind in ['behavior', 'item'] -%}
-        {%- set paths = tianchi_raw_files(kind) -%}
+        {%- set paths = raw_files(kind) -%}
         {%- set repeated = [] -%}
         {%- for path in paths if paths.count(path) > 1 and path not in repeated -%}
             {%- do repeated.append(path) -%}
@@ -58,10 +58,10 @@
         {%- endif -%}
     {%- endfor -%}
 
-    {%- for kind in ['behavior', 'item'] if tianchi_has_header(kind) -%}
+    {%- for kind in ['behavior', 'item'] if has_header(kind) -%}
         {%- set first_lines = run_query(
             "select filename, min_by(raw_line, source_row_id) as first_line from "
-            ~ tianchi_raw_source_schema() ~ "." ~ kind ~ "_lines where source_split_start = 0 group by filename"
+            ~ raw_source_schema() ~ "." ~ kind ~ "_lines where source_split_start = 0 group by filename"
         ) -%}
         {%- for row in first_lines.rows -%}
             {%- if row[1] is not none and modules.re.match('^[0-9]+([^0-9A-Za-z_]|$)', row[1]) -%}
@@ -76,14 +76,14 @@
 {% endmacro %}
 
 
-{% macro duckdb__tianchi_check_raw_files() %}
+{% macro duckdb__check_raw_files() %}
     {#- 1. Every expected path (or glob) matches at least one file. -#}
     {%- set missing = [] -%}
     {%- set found = {'behavior': [], 'item': []} -%}
     {%- for kind in ['behavior', 'item'] -%}
-        {%- for pattern in tianchi_raw_files(kind) -%}
+        {%- for pattern in raw_files(kind) -%}
             {%- set matches = run_query(
-                'select file from glob(' ~ tianchi_string_literal(pattern) ~ ') order by file'
+                'select file from glob(' ~ sql_string(pattern) ~ ') order by file'
             ).columns[0].values() -%}
             {%- if matches | length == 0 -%}
                 {%- do missing.append('  ' ~ kind ~ ' file: ' ~ pattern) -%}
@@ -121,13 +121,13 @@
 
     {#- 3. With a header expected, line 1 of each file must not be a data line (it would be
            dropped as the header, silently). -#}
-    {%- for kind in ['behavior', 'item'] if tianchi_has_header(kind) -%}
+    {%- for kind in ['behavior', 'item'] if has_header(kind) -%}
         {%- for path in found[kind] -%}
             {%- set first_line = run_query(
-                "select raw_line from read_csv(" ~ tianchi_string_literal(path) ~ ", "
+                "select raw_line from read_csv(" ~ sql_string(path) ~ ", "
                 ~ "columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), "
                 ~ "quote='', escape='', header=false, auto_detect=false, new_line='\\r\\n', strict_mode=false, "
-                ~ "encoding=" ~ tianchi_string_literal(var('raw_encoding')) ~ ") limit 1"
+                ~ "encoding=" ~ sql_string(var('raw_encoding')) ~ ") limit 1"
             ).columns[0].values() -%}
             {%- if first_line | length > 0 and first_line[0] is not none
                 and modules.re.match('^[0-9]+([^0-9A-Za-z_]|$)', first_line[0]) -%}

@@ -178,11 +178,11 @@
     model whose query returns nothing (dbt-duckdb #848), and its view then shows 0 rows, so no
     data test can see that row: this reads the file itself and fails the model (and so
     `dbt build`, and the runner) when it holds no real row. -#}
-{% macro tianchi_assert_export_not_empty(location) -%}
-    {{ return(adapter.dispatch('tianchi_assert_export_not_empty', 'tianchi')(location)) }}
+{% macro assert_export_not_empty(location) -%}
+    {{ return(adapter.dispatch('assert_export_not_empty', 'tianchi')(location)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_assert_export_not_empty(location) -%}
+{% macro duckdb__assert_export_not_empty(location) -%}
     select
         case
             when count(user_id) = 0
@@ -192,7 +192,7 @@
     from read_parquet('{{ location }}')
 {%- endmacro %}
 
-{% macro spark__tianchi_assert_export_not_empty(location) -%}
+{% macro spark__assert_export_not_empty(location) -%}
     select assert_true(
         count(user_id) > 0,
         'export {{ location }} is empty: check the calendar vars, the candidate lookback and the raw data; '
@@ -201,6 +201,6 @@
     from parquet.`{{ location }}`
 {%- endmacro %}
 
-{% macro default__tianchi_assert_export_not_empty(location) -%}
+{% macro default__assert_export_not_empty(location) -%}
     select 1 as export_not_empty
 {%- endmacro %}

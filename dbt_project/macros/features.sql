@@ -4,13 +4,13 @@
     event_date <= cutoff_date before these run. -#}
 
 
-{% macro behaviour_measures() -%}
+{% macro behavior_measures() -%}
     {{ return(['clicks', 'collects', 'carts', 'buys']) }}
 {%- endmacro %}
 
 {#- Whether a dated row falls in the w-day window ending on the cutoff day. -#}
 {% macro in_window(date_column, cutoff_column, window) -%}
-    {{ date_column }} > {{ tianchi_add_days(cutoff_column, -window) }}
+    {{ date_column }} > {{ add_days(cutoff_column, -window) }}
 {%- endmacro %}
 
 {#- sum(measure) over each feature window and the whole history: <prefix>_<measure>_<w>d, <prefix>_<measure>_all. -#}
@@ -56,25 +56,25 @@
 
 {#- A stable pseudo-random number in [0, 1) from a value and a seed (md5: the same on every
     engine and every run), for user splits and negative sampling. -#}
-{% macro tianchi_hash_fraction(expression, seed) -%}
-    {{ return(adapter.dispatch('tianchi_hash_fraction', 'tianchi')(expression, seed)) }}
+{% macro hash_fraction(expression, seed) -%}
+    {{ return(adapter.dispatch('hash_fraction', 'tianchi')(expression, seed)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_hash_fraction(expression, seed) -%}
+{% macro duckdb__hash_fraction(expression, seed) -%}
     (cast(('0x' || substr(md5(cast({{ expression }} as varchar) || ':{{ seed }}'), 1, 8)) as ubigint) / 4294967296.0)
 {%- endmacro %}
 
-{% macro spark__tianchi_hash_fraction(expression, seed) -%}
+{% macro spark__hash_fraction(expression, seed) -%}
     (cast(conv(substr(md5(concat(cast({{ expression }} as string), ':{{ seed }}')), 1, 8), 16, 10) as bigint) / 4294967296.0)
 {%- endmacro %}
 
 {#- Whether a user is one of the validation users (a hash of user_id: the users no model trains
     on): the one definition of the split, for samples.sql's dataset and validation_purchases. -#}
-{% macro tianchi_is_validation_user(user_id) -%}
-    ({{ tianchi_hash_fraction(user_id, var('split_seed')) }} < {{ var('validation_user_share') }})
+{% macro is_validation_user(user_id) -%}
+    ({{ hash_fraction(user_id, var('split_seed')) }} < {{ var('validation_user_share') }})
 {%- endmacro %}
 
 {#- The hour of an event counted from the first logged hour: orders events across days. -#}
 {% macro hour_slot(date_column, hour_column) -%}
-    (24 * {{ dbt.datediff(tianchi_date_var('log_start_date'), date_column, 'day') }} + {{ hour_column }})
+    (24 * {{ dbt.datediff(date_var('log_start_date'), date_column, 'day') }} + {{ hour_column }})
 {%- endmacro %}

@@ -5,7 +5,7 @@
     DuckDB reads the raw files as a stream (base_tianchi__*_lines are views over read_csv, the
     header line skipped by the reader): nothing numbers the valid rows, which are only ever
     aggregated. Only a rejected line needs its number, and only when there is one: then
-    tianchi_rejected_lines reads the kind's files once more, numbered in file order by
+    rejected_lines reads the kind's files once more, numbered in file order by
     `read_csv(...) with ordinality`, and gives each line whose text is a rejected line's its
     number (the same text always gets the same verdict, so matching by text is exact).
 
@@ -21,19 +21,19 @@
 
 {#- Every line of a base_tianchi__*_lines relation with `is_header_line`, and on Spark
     `source_line`, its line number. `kind` is 'behavior' or 'item' (for its header setting). -#}
-{% macro tianchi_numbered_lines(relation, kind) %}
-    {{ return(adapter.dispatch('tianchi_numbered_lines')(relation, kind)) }}
+{% macro numbered_lines(relation, kind) %}
+    {{ return(adapter.dispatch('numbered_lines', 'tianchi')(relation, kind)) }}
 {% endmacro %}
 
 {#- DuckDB: the stream has no header line and no line numbers (see above). -#}
-{% macro duckdb__tianchi_numbered_lines(relation, kind) %}
+{% macro duckdb__numbered_lines(relation, kind) %}
     select
         file_lines.*,
         false as is_header_line
     from {{ relation }} as file_lines
 {% endmacro %}
 
-{% macro spark__tianchi_numbered_lines(relation, kind) %}
+{% macro spark__numbered_lines(relation, kind) %}
     with split_counts as (
         select
             source_file,
@@ -60,7 +60,7 @@
         file_lines.*,
         split_starts.lines_before + file_lines.source_row_id - split_starts.first_row_id + 1 as source_line,
         split_starts.lines_before + file_lines.source_row_id - split_starts.first_row_id + 1
-        <= {{ tianchi_header_lines(kind) }} as is_header_line
+        <= {{ header_lines(kind) }} as is_header_line
     from {{ relation }} as file_lines
     inner join split_starts
         on
@@ -69,52 +69,52 @@
 {% endmacro %}
 
 {#- The columns that locate a raw line in its file, beside source_file, carried by the base
-    tables for tianchi_numbered_lines: none on DuckDB (its row ids), the split start and the
+    tables for numbered_lines: none on DuckDB (its row ids), the split start and the
     scan's row id on Spark. Each is followed by a comma. -#}
-{% macro tianchi_line_position_columns(alias=none) %}
-    {{ return(adapter.dispatch('tianchi_line_position_columns')(alias)) }}
+{% macro line_position_columns(alias=none) %}
+    {{ return(adapter.dispatch('line_position_columns', 'tianchi')(alias)) }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_line_position_columns(alias) %}
+{% macro duckdb__line_position_columns(alias) %}
 {% endmacro %}
 
-{% macro spark__tianchi_line_position_columns(alias) -%}
+{% macro spark__line_position_columns(alias) -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
     {{ prefix }}source_split_start,
     {{ prefix }}source_row_id,
 {%- endmacro %}
 
-{% macro default__tianchi_line_position_columns(alias) %}
-    {{ tianchi_not_ported('tianchi_line_position_columns') }}
+{% macro default__line_position_columns(alias) %}
+    {{ not_ported('line_position_columns') }}
 {% endmacro %}
 
-{% macro default__tianchi_numbered_lines(relation, kind) %}
-    {{ tianchi_not_ported('tianchi_numbered_lines') }}
+{% macro default__numbered_lines(relation, kind) %}
+    {{ not_ported('numbered_lines') }}
 {% endmacro %}
 
 
 {#- The per-file line counts of stg_tianchi__raw_files, as select-list items (each followed by a
-    comma) over tianchi_numbered_lines grouped by source_file: line_count (the header line
+    comma) over numbered_lines grouped by source_file: line_count (the header line
     included), header_line_count, last_source_line (the largest line number given: line_count
     when numbering has no gap; DuckDB streams the lines and numbers none, so it counts them). -#}
-{% macro tianchi_line_count_columns(kind) %}
-    {{ return(adapter.dispatch('tianchi_line_count_columns')(kind)) }}
+{% macro line_count_columns(kind) %}
+    {{ return(adapter.dispatch('line_count_columns', 'tianchi')(kind)) }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_line_count_columns(kind) -%}
-    count(*) + {{ tianchi_header_lines(kind) }} as line_count,
-    {{ tianchi_header_lines(kind) }} as header_line_count,
-    count(*) + {{ tianchi_header_lines(kind) }} as last_source_line,
+{% macro duckdb__line_count_columns(kind) -%}
+    count(*) + {{ header_lines(kind) }} as line_count,
+    {{ header_lines(kind) }} as header_line_count,
+    count(*) + {{ header_lines(kind) }} as last_source_line,
 {%- endmacro %}
 
-{% macro spark__tianchi_line_count_columns(kind) -%}
+{% macro spark__line_count_columns(kind) -%}
     count(*) as line_count,
     count(case when is_header_line then 1 end) as header_line_count,
     max(source_line) as last_source_line,
 {%- endmacro %}
 
-{% macro default__tianchi_line_count_columns(kind) %}
-    {{ tianchi_not_ported('tianchi_line_count_columns') }}
+{% macro default__line_count_columns(kind) %}
+    {{ not_ported('line_count_columns') }}
 {% endmacro %}
 
 
@@ -122,11 +122,11 @@
     raw_line): the rows of `relation` (a base_tianchi__*_lines model) with a reject_reason,
     numbered. `rejected_count` is how many there are (stg_tianchi__raw_files counted them): at 0
     DuckDB reads nothing more. -#}
-{% macro tianchi_rejected_lines(relation, kind, rejected_count) %}
-    {{ return(adapter.dispatch('tianchi_rejected_lines')(relation, kind, rejected_count)) }}
+{% macro rejected_lines(relation, kind, rejected_count) %}
+    {{ return(adapter.dispatch('rejected_lines', 'tianchi')(relation, kind, rejected_count)) }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_rejected_lines(relation, kind, rejected_count) %}
+{% macro duckdb__rejected_lines(relation, kind, rejected_count) %}
     {%- if rejected_count | int == 0 %}
     select
         '{{ kind }}' as file_kind,
@@ -150,8 +150,8 @@
         select
             filename as source_file,
             ordinality as line_position,
-            {{ tianchi_strip_cr('raw_line') }} as raw_line
-        from {{ tianchi_raw_lines_scan(kind) }} with ordinality
+            {{ strip_cr('raw_line') }} as raw_line
+        from {{ raw_lines_scan(kind) }} with ordinality
     ),
 
     file_starts as (
@@ -183,13 +183,13 @@
         on
             numbered.source_file = rejected_texts.source_file
             and numbered.raw_line is not distinct from rejected_texts.raw_line
-    where numbered.source_line > {{ tianchi_header_lines(kind) }}
+    where numbered.source_line > {{ header_lines(kind) }}
     {%- endif %}
 {% endmacro %}
 
-{% macro spark__tianchi_rejected_lines(relation, kind, rejected_count) %}
+{% macro spark__rejected_lines(relation, kind, rejected_count) %}
     with numbered as (
-        {{ tianchi_numbered_lines(relation, kind) }}
+        {{ numbered_lines(relation, kind) }}
     )
 
     select
@@ -202,19 +202,19 @@
     where reject_reason is not null and not is_header_line
 {% endmacro %}
 
-{% macro default__tianchi_rejected_lines(relation, kind, rejected_count) %}
-    {{ tianchi_not_ported('tianchi_rejected_lines') }}
+{% macro default__rejected_lines(relation, kind, rejected_count) %}
+    {{ not_ported('rejected_lines') }}
 {% endmacro %}
 
 
 {#- DuckDB: every line of a kind's raw files as read_csv reads them for the sources
     (_tianchi__sources.yml), but with the header line: the numbering scan. -#}
-{% macro tianchi_raw_lines_scan(kind) -%}
+{% macro raw_lines_scan(kind) -%}
     read_csv([
-    {%- for path in tianchi_raw_files(kind) -%}
-        {{ tianchi_string_literal(path) }}{{ ', ' if not loop.last }}
+    {%- for path in raw_files(kind) -%}
+        {{ sql_string(path) }}{{ ', ' if not loop.last }}
     {%- endfor -%}
     ], columns = {'raw_line': 'VARCHAR'}, delim = chr(31) || chr(30) || chr(29) || chr(28),
     quote = '', escape = '', header = false, auto_detect = false, filename = true,
-    new_line = '\r\n', strict_mode = false, encoding = {{ tianchi_string_literal(var('raw_encoding')) }})
+    new_line = '\r\n', strict_mode = false, encoding = {{ sql_string(var('raw_encoding')) }})
 {%- endmacro %}

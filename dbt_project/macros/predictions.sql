@@ -9,30 +9,30 @@
         validation/part-*.parquet  the validation users' candidates of every training label day, as
                                  eval (read only under operating_point_rule top_k_share_pooled)
     The source `predictions` (models_sql/evaluation/scoring/_scoring__sources.yml) points there;
-    models read it through tianchi_predictions(), never source() directly.
+    models read it through predictions_relation(), never source() directly.
 -#}
 
 {#- The predictions of one data set ('eval', 'predict' or 'validation') as a relation. -#}
-{% macro tianchi_predictions(data_set) -%}
-    {{ return(adapter.dispatch('tianchi_predictions', 'tianchi')(data_set)) }}
+{% macro predictions_relation(data_set) -%}
+    {{ return(adapter.dispatch('predictions_relation', 'tianchi')(data_set)) }}
 {%- endmacro %}
 
-{% macro duckdb__tianchi_predictions(data_set) -%}
+{% macro duckdb__predictions_relation(data_set) -%}
     {#- The source's external_location reads the folder's Parquet files. -#}
     {{ source('predictions', data_set) }}
 {%- endmacro %}
 
-{% macro spark__tianchi_predictions(data_set) -%}
-    parquet.`{{ tianchi_predictions_path(data_set) }}`
+{% macro spark__predictions_relation(data_set) -%}
+    parquet.`{{ predictions_path(data_set) }}`
 {%- endmacro %}
 
-{% macro default__tianchi_predictions(data_set) -%}
-    {{ tianchi_not_ported('tianchi_predictions') }}
+{% macro default__predictions_relation(data_set) -%}
+    {{ not_ported('predictions_relation') }}
 {%- endmacro %}
 
 
 {#- The folder of one data set's prediction files. -#}
-{% macro tianchi_predictions_path(data_set) -%}
+{% macro predictions_path(data_set) -%}
     {{ return(var('predictions_dir') ~ '/' ~ data_set) }}
 {%- endmacro %}
 
@@ -40,21 +40,21 @@
 {#- on-run-start (dbt_project.yml): when predictions_dir is set, stop before any model runs if
     either data set has no Parquet file, naming the folder and the commands that write it.
     Returns no SQL. -#}
-{% macro tianchi_check_predictions() %}
+{% macro check_predictions() %}
     {%- set runs_models = flags.WHICH in ['run', 'build', 'test', 'retry'] -%}
     {%- if execute and runs_models and var('predictions_dir') is not none -%}
-        {%- do adapter.dispatch('tianchi_check_predictions', 'tianchi')() -%}
+        {%- do adapter.dispatch('check_predictions', 'tianchi')() -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}
 
-{% macro duckdb__tianchi_check_predictions() %}
+{% macro duckdb__check_predictions() %}
     {%- set missing = [] -%}
     {#- the validation users' predictions: read by top_k_share_pooled only (scored_pairs) -#}
     {%- set data_sets = ['eval', 'predict'] + (['validation'] if var('operating_point_rule') == 'top_k_share_pooled' else []) -%}
     {%- for data_set in data_sets -%}
-        {%- set pattern = tianchi_predictions_path(data_set) ~ '/*.parquet' -%}
-        {%- set found = run_query('select count(*) from glob(' ~ tianchi_string_literal(pattern) ~ ')').columns[0].values()[0] -%}
+        {%- set pattern = predictions_path(data_set) ~ '/*.parquet' -%}
+        {%- set found = run_query('select count(*) from glob(' ~ sql_string(pattern) ~ ')').columns[0].values()[0] -%}
         {%- if found == 0 -%}
             {%- do missing.append('  ' ~ pattern) -%}
         {%- endif -%}
@@ -73,8 +73,8 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro default__tianchi_check_predictions() %}
-    {{ tianchi_not_ported('tianchi_check_predictions') }}
+{% macro default__check_predictions() %}
+    {{ not_ported('check_predictions') }}
 {% endmacro %}
 
 
@@ -93,7 +93,7 @@
     `scored` (rows with a null top_k take no part), the mean F1 of the settings within a factor
     score_smoothing_ratio of it, both ways; a window of fewer than score_smoothing_min_settings
     settings (the smallest K) smooths nothing and has no value. Columns top_k, f1_smoothed. -#}
-{% macro tianchi_smoothed_top_k_f1(scored) -%}
+{% macro smoothed_top_k_f1(scored) -%}
     select
         {{ scored }}.top_k,
         case
@@ -124,11 +124,11 @@
 
 {#- The logit of a probability column, clipped to [1e-9, 1 - 1e-9] so that a probability of exactly 0
     or 1 keeps a finite logit (expected_f1_calibration and expected_f1_cut calibrate scores in logit space). -#}
-{% macro tianchi_logit(prob) -%}
+{% macro logit(prob) -%}
     ln(least(greatest({{ prob }}, 1e-9), 1 - 1e-9) / (1 - least(greatest({{ prob }}, 1e-9), 1 - 1e-9)))
 {%- endmacro %}
 
-{#- The logistic function, the inverse of tianchi_logit. -#}
-{% macro tianchi_sigmoid(x) -%}
+{#- The logistic function, the inverse of logit. -#}
+{% macro sigmoid(x) -%}
     1 / (1 + exp(-({{ x }})))
 {%- endmacro %}

@@ -7,7 +7,7 @@
     because yaml cannot call macros: change both together.
 -#}
 
-{% macro tianchi_edition() %}
+{% macro edition_defaults() %}
     {%- set editions = var('tianchi_editions') -%}
     {%- if var('edition') not in editions -%}
         {{ exceptions.raise_compiler_error(
@@ -19,12 +19,12 @@
 {% endmacro %}
 
 
-{% macro tianchi_raw_files(kind) %}
+{% macro raw_files(kind) %}
     {#- The paths or globs to read for `kind`, as a list. -#}
     {%- set files = var(kind ~ '_files') -%}
     {%- if files is none -%}
         {%- set files = [] -%}
-        {%- for name in tianchi_edition()[kind ~ '_files'] -%}
+        {%- for name in edition_defaults()[kind ~ '_files'] -%}
             {%- do files.append(var('raw_dir') ~ '/' ~ name) -%}
         {%- endfor -%}
     {%- elif files is string -%}
@@ -34,56 +34,56 @@
 {% endmacro %}
 
 
-{% macro tianchi_raw_setting(kind, setting) %}
+{% macro raw_setting(kind, setting) %}
     {#- `setting` is 'delimiter' or 'has_header'. -#}
     {%- set value = var(kind ~ '_' ~ setting) -%}
     {%- if value is none -%}
         {%- set value = var('raw_' ~ setting) -%}
     {%- endif -%}
     {%- if value is none -%}
-        {%- set value = tianchi_edition()[setting] -%}
+        {%- set value = edition_defaults()[setting] -%}
     {%- endif -%}
     {{ return(value) }}
 {% endmacro %}
 
 
-{% macro tianchi_has_header(kind) %}
-    {%- set value = tianchi_raw_setting(kind, 'has_header') -%}
+{% macro has_header(kind) %}
+    {%- set value = raw_setting(kind, 'has_header') -%}
     {{ return(value in [true, 1, 'true', 'True', 'yes', '1']) }}
 {% endmacro %}
 
 
-{% macro tianchi_header_lines(kind) %}
+{% macro header_lines(kind) %}
     {#- Lines before the first data line of each file: 1 with a header, else 0. -#}
-    {{ return(1 if tianchi_has_header(kind) else 0) }}
+    {{ return(1 if has_header(kind) else 0) }}
 {% endmacro %}
 
 
-{% macro tianchi_delimiter_sql(kind) %}
+{% macro delimiter_sql(kind) %}
     {#- The field delimiter as a SQL expression (a tab, from yaml "\t" or a CLI '\t', is chr(9)). -#}
-    {%- set delimiter = tianchi_raw_setting(kind, 'delimiter') | string -%}
+    {%- set delimiter = raw_setting(kind, 'delimiter') | string -%}
     {%- if delimiter in ['\t', '\\t', 'tab', 'TAB'] -%}
         {{ return('chr(9)') }}
     {%- endif -%}
     {%- if delimiter | length == 0 -%}
         {{ exceptions.raise_compiler_error('the ' ~ kind ~ ' file delimiter is empty') }}
     {%- endif -%}
-    {{ return(tianchi_string_literal(delimiter)) }}
+    {{ return(sql_string(delimiter)) }}
 {% endmacro %}
 
 
-{% macro tianchi_string_literal(text) %}
+{% macro sql_string(text) %}
     {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
 {% endmacro %}
 
 
-{% macro tianchi_date_var(name) %}
+{% macro date_var(name) %}
     {#- A date var (YYYY-MM-DD) as a SQL date: `cast('2014-11-18' as date)`. -#}
     {{ return("cast('" ~ var(name) ~ "' as date)") }}
 {% endmacro %}
 
 
-{% macro tianchi_date_list_var(name) %}
+{% macro date_list_var(name) %}
     {#- A list-of-dates var as a SQL list for `in (...)`. -#}
     {%- set dates = var(name) -%}
     {%- if dates is string -%}

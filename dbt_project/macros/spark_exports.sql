@@ -23,7 +23,7 @@
 
     {#- One task writes the file: COALESCE(1) keeps a sorted query's order (no new shuffle). -#}
     {% call statement('main') -%}
-        insert overwrite directory {{ tianchi_string_literal(location) }}
+        insert overwrite directory {{ sql_string(location) }}
         using parquet
         select /*+ COALESCE(1) */ * from (
             {{ sql }}

@@ -14,7 +14,7 @@
             {% for row in chunk -%}
                 ({%- for col_name in agate_table.column_names -%}
                     {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
-                    cast({{ tianchi_sql_literal(row[loop.index0]) }} as {{ type }})
+                    cast({{ spark_sql_literal(row[loop.index0]) }} as {{ type }})
                     {%- if not loop.last %}, {% endif -%}
                 {%- endfor -%})
                 {%- if not loop.last %},{% endif %}
@@ -30,7 +30,7 @@
 
 
 {#- A seed value as a Spark SQL literal (Spark string literals unescape backslashes). -#}
-{% macro tianchi_sql_literal(value) %}
+{% macro spark_sql_literal(value) %}
     {%- if value is none -%}
         {{ return('null') }}
     {%- elif value is number and value is not boolean -%}

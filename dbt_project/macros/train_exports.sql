@@ -13,8 +13,8 @@ samples as (
     select
         *,
         -- the key the seeded sampling and shuffling hash
-        cast(cutoff_date as {{ tianchi_string_type() }}) || ':' || cast(user_id as {{ tianchi_string_type() }})
-        || ':' || cast(item_id as {{ tianchi_string_type() }})
+        cast(cutoff_date as {{ string_type() }}) || ':' || cast(user_id as {{ string_type() }})
+        || ':' || cast(item_id as {{ string_type() }})
             as sample_key
 
     from {{ ref('samples') }}
@@ -31,7 +31,7 @@ sampled as (
     from samples
     where
         label = 1
-        or {{ tianchi_hash_fraction('sample_key', var('sampling_seed')) }}
+        or {{ hash_fraction('sample_key', var('sampling_seed')) }}
         < {{ negative_keep_rate }}
 
 ),
@@ -44,7 +44,7 @@ final as (
     from sampled
     -- a seeded shuffle: tzrec reads the file in order, and days in order would bias each batch;
     -- the key breaks ties of the 32-bit hash, so every engine writes the same order
-    order by {{ tianchi_hash_fraction('sampled.sample_key', var('sampling_seed') + 1) }}, sampled.sample_key
+    order by {{ hash_fraction('sampled.sample_key', var('sampling_seed') + 1) }}, sampled.sample_key
 
 )
 

@@ -23,9 +23,9 @@ sampled as (
 
     from {{ ref('samples') }}
     -- a fixed-size sample, the same on every run
-    {%- set pair_key = "cast(user_id as " ~ tianchi_string_type() ~ ") || ':' || cast(item_id as "
-        ~ tianchi_string_type() ~ ")" %}
-    order by {{ tianchi_hash_fraction(pair_key, 7) }}, cutoff_date
+    {%- set pair_key = "cast(user_id as " ~ string_type() ~ ") || ':' || cast(item_id as "
+        ~ string_type() ~ ")" %}
+    order by {{ hash_fraction(pair_key, 7) }}, cutoff_date
     limit 300
 
 ),
@@ -48,7 +48,7 @@ recomputed as (
                 behaviors.user_id = sampled.user_id and behaviors.item_id = sampled.item_id
                 and behaviors.behavior_type = 1
                 and behaviors.event_date <= sampled.cutoff_date
-                and behaviors.event_date > {{ tianchi_add_days('sampled.cutoff_date', -short) }}
+                and behaviors.event_date > {{ add_days('sampled.cutoff_date', -short) }}
         ) as ui_clicks_short,
         (
             select count(*) from behaviors
@@ -63,14 +63,14 @@ recomputed as (
                 behaviors.user_id = sampled.user_id
                 and behaviors.behavior_type = 4
                 and behaviors.event_date <= sampled.cutoff_date
-                and behaviors.event_date > {{ tianchi_add_days('sampled.cutoff_date', -long) }}
+                and behaviors.event_date > {{ add_days('sampled.cutoff_date', -long) }}
         ) as u_buys_long,
         (
             select count(distinct behaviors.user_id) from behaviors
             where
                 behaviors.item_id = sampled.item_id
                 and behaviors.event_date <= sampled.cutoff_date
-                and behaviors.event_date > {{ tianchi_add_days('sampled.cutoff_date', -short) }}
+                and behaviors.event_date > {{ add_days('sampled.cutoff_date', -short) }}
         ) as i_users_short,
         -- hours from the last cart to the end of the cutoff day, through the carts' hour slots (an
         -- aggregate of the subquery's own columns only: Spark refuses one mixing in outer columns)
@@ -91,7 +91,7 @@ recomputed as (
             where
                 behaviors.user_id = sampled.user_id and behaviors.item_id = sampled.item_id
                 and behaviors.behavior_type = 4
-                and behaviors.event_date = {{ tianchi_add_days('sampled.cutoff_date', 1) }}
+                and behaviors.event_date = {{ add_days('sampled.cutoff_date', 1) }}
         ) as label
 
     from sampled

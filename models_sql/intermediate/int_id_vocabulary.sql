@@ -8,7 +8,7 @@ with
 training_range as (
 
     select * from {{ ref('int_user_item_daily') }}
-    where event_date < {{ tianchi_date_var('train_label_end_date') }}
+    where event_date < {{ date_var('train_label_end_date') }}
 
 ),
 

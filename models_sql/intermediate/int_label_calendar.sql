@@ -8,8 +8,8 @@ label_days as (
 
     {{ dbt.date_spine(
         datepart="day",
-        start_date=tianchi_date_var('train_label_start_date'),
-        end_date=tianchi_add_days(tianchi_date_var('predict_label_date'), 1),
+        start_date=date_var('train_label_start_date'),
+        end_date=add_days(date_var('predict_label_date'), 1),
     ) }}
 
 ),
@@ -21,13 +21,13 @@ assigned as (
         case
             when
                 cast(date_day as date)
-                between {{ tianchi_date_var('train_label_start_date') }}
-                and {{ tianchi_date_var('train_label_end_date') }}
+                between {{ date_var('train_label_start_date') }}
+                and {{ date_var('train_label_end_date') }}
                 -- coalesce: with no excluded day the list is (null), and `in (null)` is null
-                and not coalesce(cast(date_day as date) in {{ tianchi_date_list_var('train_excluded_label_dates') }}, false)
+                and not coalesce(cast(date_day as date) in {{ date_list_var('train_excluded_label_dates') }}, false)
                 then 'train'
-            when cast(date_day as date) = {{ tianchi_date_var('eval_label_date') }} then 'eval'
-            when cast(date_day as date) = {{ tianchi_date_var('predict_label_date') }} then 'predict'
+            when cast(date_day as date) = {{ date_var('eval_label_date') }} then 'eval'
+            when cast(date_day as date) = {{ date_var('predict_label_date') }} then 'predict'
         end as dataset
 
     from label_days
@@ -37,12 +37,12 @@ assigned as (
 final as (
 
     select
-        {{ tianchi_add_days('label_date', -1) }} as cutoff_date,
+        {{ add_days('label_date', -1) }} as cutoff_date,
         label_date,
         dataset,
-        {{ tianchi_iso_weekday('label_date') }} as label_weekday,
-        label_date in {{ tianchi_date_list_var('sale_dates') }} as is_sale_label_day,
-        {{ tianchi_add_days('label_date', -1) }} in {{ tianchi_date_list_var('sale_dates') }} as is_sale_cutoff_day
+        {{ iso_weekday('label_date') }} as label_weekday,
+        label_date in {{ date_list_var('sale_dates') }} as is_sale_label_day,
+        {{ add_days('label_date', -1) }} in {{ date_list_var('sale_dates') }} as is_sale_cutoff_day
 
     from assigned
     where dataset is not null

@@ -1,12 +1,12 @@
-{%- set start_date = tianchi_date_var('log_start_date') %}
-{%- set end_date = tianchi_date_var('log_end_date') %}
-{%- set sale_dates = tianchi_date_list_var('sale_dates') %}
+{%- set start_date = date_var('log_start_date') %}
+{%- set end_date = date_var('log_end_date') %}
+{%- set sale_dates = date_list_var('sale_dates') %}
 
 with
 
 days as (
 
-    {{ tianchi_date_spine(start_date, end_date) }}
+    {{ day_spine(start_date, end_date) }}
 
 ),
 
@@ -21,9 +21,9 @@ flagged as (
 
     select
         calendar_date,
-        {{ tianchi_days_between(start_date, 'calendar_date') }} as day_index,
+        {{ days_between(start_date, 'calendar_date') }} as day_index,
         calendar_date in {{ sale_dates }} as is_sale_day,
-        {{ tianchi_add_days('calendar_date', -1) }} in {{ sale_dates }} as follows_sale_day
+        {{ add_days('calendar_date', -1) }} in {{ sale_dates }} as follows_sale_day
     from dated
 
 ),

@@ -36,7 +36,7 @@ touched_in_lookback as (
         on
             calendar.cutoff_date >= p_pair_days.event_date
             and p_pair_days.event_date
-            > {{ tianchi_add_days('calendar.cutoff_date', -var('candidate_lookback_days')) }}
+            > {{ add_days('calendar.cutoff_date', -var('candidate_lookback_days')) }}
     group by 1, 2, 3
 
 ),

@@ -88,7 +88,7 @@ joined as (
         candidates.item_category,
         case
             when calendar.dataset = 'train'
-                and {{ tianchi_is_validation_user('candidates.user_id') }}
+                and {{ is_validation_user('candidates.user_id') }}
                 then 'validation'
             else calendar.dataset
         end as dataset,

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from runner.contracts import BIN_SUFFIX
+from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.paths import (
     GBDT_RUN_NAME,
     OUTPUTS_DIR,
@@ -58,7 +59,7 @@ class GbdtParams:
     lambda_l2: float = 1.0
     max_rounds: int = 1000
     early_stopping_rounds: int = 50
-    seed: int = 20141219
+    seed: int = DEFAULT_TRAINING_SEED
     threads: int = 2
     extra: dict[str, object] = field(default_factory=dict)
 

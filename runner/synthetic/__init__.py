@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.synthetic import calendar
 from runner.synthetic.params import GeneratorParams
 from runner.synthetic.simulate import simulate_chunk
@@ -52,8 +53,8 @@ def _geohash_strings(codes: np.ndarray) -> pa.Array:
 
 def generate(
     out_dir: Path,
-    n_users: int = 20_000,
-    seed: int = 20141219,
+    n_users: int = DEFAULT_USERS,
+    seed: int = DEFAULT_GENERATOR_SEED,
     edition: str = "online",
     params: GeneratorParams | None = None,
     progress: bool = True,

@@ -10,7 +10,8 @@ with `runner/tzrec_shims/` as its only PYTHONPATH entry (placeholders for Alibab
 
 Modules:
     interpreter  where the tzrec Python is, and the environment a tzrec process gets
-    config       rendering a checked-in config into a run folder (num_buckets, input paths, model_dir)
+    config       rendering an experiment or a whole config into a run folder (num_buckets, input paths,
+                 model_dir)
     preflight    checking the Parquet exports against a config before anything is launched
     launch       one torchrun step: log file, live summary, clear failure
     runfolder    the layout of outputs/<config stem>/ and the "finished step" records

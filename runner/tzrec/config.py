@@ -14,6 +14,9 @@ fields are filled when rendering (the rendered copy is `outputs/<config stem>/pi
   `"train_all_negatives.parquet"` (every negative kept) rather than the default sampled `train.parquet`;
   the runner then trains it on that file of the exports folder (`train_export_of`).
 
+The source is an experiment (configs/experiments/<name>.yml, or its name) or a whole pipeline config. An
+experiment is built from its family base, its feature selection and its changes in the same interpreter
+call (runner/experiment_configs/, runner/tzrec_shims/tzrec_experiment_config.py), then filled as above.
 Parsing and writing use tzrec's own protobuf classes, in the tzrec interpreter
 (runner/tzrec_shims/tzrec_runner_config.py), so the rendered file is exactly what tzrec reads.
 """
@@ -31,6 +34,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from runner.experiment_configs.experiment import (
+    family_base_of,
+    is_experiment_file,
+    render_spec,
+    resolve_config,
+    train_input_path_of,
+)
 from runner.tzrec.interpreter import child_env
 
 HELPER_MODULE = "tzrec_runner_config"
@@ -52,23 +62,35 @@ RUNNER_PLACEHOLDER = "set by the runner"
 _TRAIN_INPUT_PATH = re.compile(r"""^train_input_path\s*:\s*(["'])(.*)\1\s*(#.*)?$""")
 
 
-def train_export_of(config: Path) -> str:
-    """The training export a checked-in config trains on: the file its top-level `train_input_path`
-    names (one of TRAIN_EXPORTS), or train.parquet when it holds the placeholder."""
+def _train_input_path_line(config: Path) -> tuple[str, str] | None:
+    """(value, where) of a whole config's top-level `train_input_path` line; None when it has none."""
     for number, line in enumerate(config.read_text().splitlines(), start=1):
-        if not line.startswith("train_input_path"):
-            continue
-        match = _TRAIN_INPUT_PATH.match(line.rstrip())
-        value = match.group(2) if match else line
-        if value == RUNNER_PLACEHOLDER:
-            return TRAIN_EXPORTS[0]
-        if value in TRAIN_EXPORTS:
-            return value
-        raise ConfigError(
-            f"{config}:{number}: train_input_path {value!r} is not a training export: write "
-            f"\"{RUNNER_PLACEHOLDER}\" (the runner's default, {TRAIN_EXPORTS[0]}) or the file name of one of "
-            f"{', '.join(TRAIN_EXPORTS)} (the runner reads it from the exports folder, data/processed/ by default)")
-    return TRAIN_EXPORTS[0]
+        if line.startswith("train_input_path"):
+            match = _TRAIN_INPUT_PATH.match(line.rstrip())
+            return (match.group(2) if match else line), f"{config}:{number}"
+    return None
+
+
+def train_export_of(config: Path) -> str:
+    """The training export a config (or an experiment: the last change to train_input_path along its base
+    chain, else its family base's line) trains on: the file its `train_input_path` names (one of
+    TRAIN_EXPORTS), or train.parquet when it holds the placeholder."""
+    config = resolve_config(config)
+    if is_experiment_file(config):
+        found = train_input_path_of(config) or _train_input_path_line(family_base_of(config))
+    else:
+        found = _train_input_path_line(config)
+    if found is None:
+        return TRAIN_EXPORTS[0]
+    value, where = found
+    if value == RUNNER_PLACEHOLDER:
+        return TRAIN_EXPORTS[0]
+    if value in TRAIN_EXPORTS:
+        return value
+    raise ConfigError(
+        f"{where}: train_input_path {value!r} is not a training export: write "
+        f"\"{RUNNER_PLACEHOLDER}\" (the runner's default, {TRAIN_EXPORTS[0]}) or the file name of one of "
+        f"{', '.join(TRAIN_EXPORTS)} (the runner reads it from the exports folder, data/processed/ by default)")
 
 
 @dataclass(frozen=True)
@@ -201,9 +223,11 @@ def read_buckets(path: Path) -> dict[str, int]:
     return buckets
 
 
-def _call_helper(python: Path, request: Mapping[str, Any]) -> dict[str, Any]:
+def call_helper(python: Path, request: Mapping[str, Any], module: str = HELPER_MODULE) -> dict[str, Any]:
+    """Run a helper module of runner/tzrec_shims/ in the tzrec interpreter: JSON request in, JSON answer out;
+    ConfigError with the helper's `error`, or with its output when it fails otherwise."""
     completed = subprocess.run(
-        [str(python), "-m", HELPER_MODULE], input=json.dumps(request), capture_output=True, text=True,
+        [str(python), "-m", module], input=json.dumps(request), capture_output=True, text=True,
         env=child_env(), check=False,
     )
     try:
@@ -214,15 +238,23 @@ def _call_helper(python: Path, request: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(answer["error"])
     if completed.returncode != 0 or not answer:
         raise ConfigError(
-            f"reading {request['src']} with {python} failed (exit {completed.returncode}):\n"
+            f"reading {request.get('src', 'the experiments')} with {python} failed (exit {completed.returncode}):\n"
             f"{(completed.stderr or completed.stdout).strip()[-2000:]}"
         )
     return answer
 
 
+def _source_request(path: Path) -> dict[str, Any]:
+    """The helper's request for a source: a whole config is read from its file, an experiment is built."""
+    path = resolve_config(path)
+    if is_experiment_file(path):
+        return {"src": str(path), "experiment": render_spec(path).as_request()}
+    return {"src": str(path)}
+
+
 def describe_config(python: Path, path: Path) -> ConfigSummary:
-    """Read a config (checked-in or rendered) without changing anything."""
-    return ConfigSummary.from_json(_call_helper(python, {"src": str(path), "dst": None}), path)
+    """Read a config (checked-in, rendered, or an experiment) without changing anything."""
+    return ConfigSummary.from_json(call_helper(python, {**_source_request(path), "dst": None}), path)
 
 
 def render_config(
@@ -239,9 +271,9 @@ def render_config(
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     header_text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    request = {"src": str(source), "dst": str(destination), "header": header_text,
+    request = {**_source_request(source), "dst": str(destination), "header": header_text,
                "num_buckets": dict(buckets), "set": dict(fields)}
-    summary = ConfigSummary.from_json(_call_helper(python, request), source)
+    summary = ConfigSummary.from_json(call_helper(python, request), source)
     if summary.unfilled:
         lines = [f"  - {item['feature']}: the bucket-size file has no row for {' or '.join(item['looked_up'])}"
                  for item in summary.unfilled]

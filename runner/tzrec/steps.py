@@ -29,7 +29,18 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from runner.paths import OUTPUTS_DIR, PROCESSED_DIR, input_files, shown
+from runner.defaults import DEFAULT_TRAINING_SEED
+from runner.experiment_configs.experiment import missing_config_message, resolve_config
+from runner.paths import (
+    EVAL_EXPORT,
+    ID_BUCKETS_EXPORT,
+    OUTPUTS_DIR,
+    PREDICT_EXPORT,
+    PROCESSED_DIR,
+    VALIDATION_EXPORT,
+    input_files,
+    shown,
+)
 from runner.tzrec.checkpoints import best_checkpoint
 from runner.tzrec.config import (
     ConfigError,
@@ -46,7 +57,6 @@ from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFol
 
 log = logging.getLogger("runner.tzrec")
 
-DEFAULT_SEED = 20141219
 RESERVED_COLUMNS = ("user_id", "item_id")
 OPTIONAL_RESERVED_COLUMNS = ("cutoff_date", "label")
 CHAINS = {
@@ -67,22 +77,24 @@ class RunOptions:
     config: Path
     # None: the training export the config names (train_export_of), in data/processed/
     train_data: Path | None = None
-    eval_data: Path = PROCESSED_DIR / "eval.parquet"
-    predict_data: Path = PROCESSED_DIR / "predict.parquet"
+    eval_data: Path = EVAL_EXPORT
+    predict_data: Path = PREDICT_EXPORT
     # The labelled set `predict` scores into predictions/eval/ (None: eval_data). Lets training
     # evaluate on the validation users while the predictions are of the eval day.
     predict_eval_data: Path | None = None
     # The labelled held-out users of the training label days `predict` scores into predictions/validation/
     # (read by an operating-point rule). None leaves the predict_validation step out of the plan.
-    predict_validation_data: Path | None = PROCESSED_DIR / "validation.parquet"
-    buckets: Path = PROCESSED_DIR / "id_buckets.parquet"
+    predict_validation_data: Path | None = VALIDATION_EXPORT
+    buckets: Path = ID_BUCKETS_EXPORT
     outputs_dir: Path = OUTPUTS_DIR
     nproc: int = 1
-    seed: int = DEFAULT_SEED
+    seed: int = DEFAULT_TRAINING_SEED
     force: bool = False
     tzrec_python: str | Path | None = None
 
     def __post_init__(self) -> None:
+        # an experiment's name (stage2_dcn_v2_v11) stands for its file, configs/experiments/<name>.yml
+        object.__setattr__(self, "config", resolve_config(self.config))
         if self.train_data is None and self.config.is_file():
             object.__setattr__(self, "train_data", PROCESSED_DIR / train_export_of(self.config))
 
@@ -90,7 +102,7 @@ class RunOptions:
     def train_path(self) -> Path:
         """The training data (resolved in __post_init__; None only for a config that does not exist)."""
         if self.train_data is None:
-            raise FileNotFoundError(f"config {self.config} does not exist")
+            raise FileNotFoundError(missing_config_message(self.config))
         return self.train_data
 
     @classmethod
@@ -99,6 +111,7 @@ class RunOptions:
         (train.parquet unless its train_input_path says train_all_negatives.parquet), evaluate on the
         validation users (nothing is chosen on the eval day), predict the eval day, the predict day and the
         validation users."""
+        config = resolve_config(config)
         return cls(config=config, train_data=processed / train_export_of(config),
                    eval_data=processed / "validation.parquet",
                    predict_data=processed / "predict.parquet", predict_eval_data=processed / "eval.parquet",
@@ -121,7 +134,7 @@ class Session:
         if options.nproc < 1:
             raise ValueError(f"--nproc must be at least 1, not {options.nproc}")
         if not options.config.is_file():
-            raise FileNotFoundError(f"config {options.config} does not exist")
+            raise FileNotFoundError(missing_config_message(options.config))
         self.options = options
         self.python = find_tzrec_python(options.tzrec_python)
         self.run = RunFolder.for_config(options.config, options.outputs_dir)

@@ -3,7 +3,9 @@
     python -m tzrec_runner_config < request.json > summary.json
 
 The request (JSON on stdin):
-    {"src": "configs/x.config",             # the config to read
+    {"src": "configs/x.config",             # the config to read (for an experiment: its file, named in errors)
+     "experiment": {...},                   # instead of reading src: build the experiment's config
+                                            # (tzrec_experiment_config.py; its header goes above the text)
      "dst": "outputs/x/pipeline.config",    # where to write the rendered copy (null: only describe)
      "header": "# comment lines ...",       # written above the rendered text
      "num_buckets": {"user_idx": 1234},     # fills every `num_buckets: 0` of an id feature
@@ -20,25 +22,11 @@ seconds, where this takes a tenth of one); the package's own files are read from
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import types
 from typing import Any
 
-
-def _load_protos() -> tuple[Any, Any]:
-    spec = importlib.util.find_spec("tzrec")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(_fail(f"tzrec is not installed in this interpreter ({sys.executable})"))
-    if "tzrec" not in sys.modules:
-        package = types.ModuleType("tzrec")
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules["tzrec"] = package
-    from google.protobuf import text_format
-    from tzrec.protos import pipeline_pb2
-
-    return pipeline_pb2, text_format
+from tzrec_experiment_config import BuildError, build_pipeline, load_protos
 
 
 def _fail(message: str) -> int:
@@ -185,15 +173,21 @@ def _task_towers(model: Any, label_fields: Any) -> list[dict[str, str]]:
 
 def main() -> int:
     request = json.load(sys.stdin)
-    pipeline_pb2, text_format = _load_protos()
-    pipeline = pipeline_pb2.EasyRecConfig()
     try:
-        with open(request["src"], encoding="utf-8") as handle:
-            text_format.Merge(handle.read(), pipeline)
-    except OSError as error:
-        return _fail(f"cannot read {request['src']}: {error}")
-    except text_format.ParseError as error:
-        return _fail(f"{request['src']} is not a valid tzrec pipeline config: {error}")
+        pipeline_pb2, text_format = load_protos()
+        experiment = request.get("experiment")
+        pipeline = build_pipeline(experiment, pipeline_pb2, text_format) if experiment else None
+    except BuildError as error:
+        return _fail(str(error))
+    if pipeline is None:
+        pipeline = pipeline_pb2.EasyRecConfig()
+        try:
+            with open(request["src"], encoding="utf-8") as handle:
+                text_format.Merge(handle.read(), pipeline)
+        except OSError as error:
+            return _fail(f"cannot read {request['src']}: {error}")
+        except text_format.ParseError as error:
+            return _fail(f"{request['src']} is not a valid tzrec pipeline config: {error}")
     for field, value in (request.get("set") or {}).items():
         setattr(pipeline, field, value)
     summary = describe(pipeline, request.get("num_buckets") or {})
@@ -202,6 +196,7 @@ def main() -> int:
     if request.get("dst") and not summary["unfilled"]:
         with open(request["dst"], "w", encoding="utf-8") as handle:
             handle.write(request.get("header") or "")
+            handle.write((experiment or {}).get("header") or "")
             handle.write(text_format.MessageToString(pipeline))
     json.dump(summary, sys.stdout)
     return 0

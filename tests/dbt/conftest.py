@@ -41,7 +41,6 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory, generated: Path) -
     """`dbt build` of the whole project on the generated month, once per session: (project, run, exports folder).
     Tests that add to its database (the scoring models) only add tables."""
     project = DbtProject(tmp_path_factory.mktemp("generated"))
-    processed = project.workdir / "processed"
-    processed.mkdir()
+    processed = project.workdir / "processed"  # created by the build itself
     run = project.run("build", dbt_vars=generated_vars(generated, processed)).check()
     return project, run, processed

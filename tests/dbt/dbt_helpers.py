@@ -106,14 +106,13 @@ class DbtProject:
             "--log-path",
             str(self.workdir / "logs"),
         ]
-        # Never write into the project's data/: exports go under this test's folder, and answers
-        # are only read where a test names them.
+        # Never write into the project's data/: exports go under this test's folder (which the project
+        # creates on run start, as on a fresh clone), and answers are only read where a test names them.
         all_vars = {
             "processed_dir": str(self.workdir / "processed"),
             "answers_path": str(self.workdir / "no_answers.txt"),
             **(dbt_vars or {}),
         }
-        (self.workdir / "processed").mkdir(exist_ok=True)
         command += ["--vars", json.dumps(all_vars)]
         env = {
             **os.environ,

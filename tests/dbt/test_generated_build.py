@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from dbt_helpers import GENERATED_USERS, DbtProject, DbtRun, generated_vars
 
-from runner.contracts import documented_columns
+from runner.contracts import EXPORTS_DOCS, EXPORTS_YML, documented_columns, render_exports_docs, render_exports_yml
 
 SCALE_TO_DEFAULT = 20_000 / GENERATED_USERS
 # Scale-free statistics: band widened by this much on each side for a 2,000-user sample.
@@ -54,6 +54,14 @@ def test_calibration_at_small_scale(built: tuple[DbtRun, Path]) -> None:
         assert low - margin <= value <= high + margin, f"{statistic} = {value:.4f} outside [{low}, {high}] ± {margin}"
         checked += 1
     assert checked >= 12
+
+
+def test_the_checked_in_contract_is_what_the_generator_writes_from_the_build(built: tuple[DbtRun, Path]) -> None:
+    """`python -m runner contracts` on these exports writes the checked-in yml and doc blocks unchanged: the
+    contract (names, types, tests) and every description, each written once as a doc block."""
+    _, processed = built
+    assert render_exports_yml(processed) == EXPORTS_YML.read_text()
+    assert render_exports_docs(processed) == EXPORTS_DOCS.read_text()
 
 
 def test_exports_match_their_contract_and_rules(built: tuple[DbtRun, Path]) -> None:

@@ -129,15 +129,15 @@ def test_single_task_config_reads_probs(tzrec_python: Path, deepfm_config: Path)
 
 
 def test_a_config_that_exports_its_best_checkpoint_says_by_which_metric(tzrec_python: Path) -> None:
-    configs = Path(__file__).resolve().parents[2] / "configs" / "staging"
-    assert describe_config(tzrec_python, configs / "stage2_dcn_v2_v9.config").best_checkpoint == ("auc", True)
-    assert describe_config(tzrec_python, configs / "stage2_dcn_v2_v1.config").best_checkpoint is None
+    experiments = Path(__file__).resolve().parents[2] / "configs" / "experiments"
+    assert describe_config(tzrec_python, experiments / "stage2_dcn_v2_v9.yml").best_checkpoint == ("auc", True)
+    assert describe_config(tzrec_python, experiments / "stage2_dcn_v2_v1.yml").best_checkpoint is None
 
 
-CHECKED_IN = sorted((Path(__file__).resolve().parents[2] / "configs").glob("*/*.config"))
+CHECKED_IN = sorted((Path(__file__).resolve().parents[2] / "configs" / "experiments").glob("*.yml"))
 
 
-@pytest.mark.parametrize("config", CHECKED_IN, ids=lambda path: f"{path.parent.name}/{path.stem}")
+@pytest.mark.parametrize("config", CHECKED_IN, ids=lambda path: path.stem)
 def test_every_checked_in_config_reads_only_exported_columns(tzrec_python: Path, config: Path) -> None:
     summary = describe_config(tzrec_python, config)
     check_supported(summary)

@@ -1,6 +1,6 @@
 {#-
     Fails with one row per value outside [min_value, max_value] (inclusive; either bound may be
-    left out). Bounds are SQL expressions, e.g. "{{ tianchi_date_var('log_start_date') }}".
+    left out). Bounds are SQL expressions, e.g. "{{ date_var('log_start_date') }}".
 -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none) %}
 

@@ -21,8 +21,8 @@
     select {{ column_name }}
     from {{ model }}
     where
-        {{ tianchi_list_min_code(column_name, ';') }} < 0
-        or {{ tianchi_list_max_code(column_name, ';') }} >= (select num_buckets from buckets)
+        {{ list_min_code(column_name, ';') }} < 0
+        or {{ list_max_code(column_name, ';') }} >= (select num_buckets from buckets)
         or (select count(*) from buckets) = 0
 {% endtest %}
 

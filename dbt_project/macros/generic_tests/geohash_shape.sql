@@ -9,6 +9,6 @@ select {{ column_name }}
 from {{ model }}
 where
     {{ column_name }} is not null
-    and not {{ tianchi_full_match(column_name, pattern if pattern is not none else var('geohash_regex')) }}
+    and not {{ full_match(column_name, pattern if pattern is not none else var('geohash_regex')) }}
 
 {% endtest %}

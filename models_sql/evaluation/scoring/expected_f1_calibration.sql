@@ -45,7 +45,7 @@ eval_logits as (
     select
         eval_pairs.user_id,
         eval_pairs.item_id,
-        {{ tianchi_logit('eval_pairs.prob') }} as logit,
+        {{ logit('eval_pairs.prob') }} as logit,
         truth.user_id is not null as is_hit
 
     from eval_pairs
@@ -76,7 +76,7 @@ coarse_fit as (
     select
         coarse_grid.shift,
         abs(
-            sum({{ tianchi_sigmoid('eval_logits.logit + coarse_grid.shift') }}) - any_value(counts.eval_scored_hits)
+            sum({{ sigmoid('eval_logits.logit + coarse_grid.shift') }}) - any_value(counts.eval_scored_hits)
         ) as gap
 
     from coarse_grid
@@ -107,7 +107,7 @@ fine_fit as (
 
     select
         fine_grid.shift,
-        sum({{ tianchi_sigmoid('eval_logits.logit + fine_grid.shift') }}) as expected_hits
+        sum({{ sigmoid('eval_logits.logit + fine_grid.shift') }}) as expected_hits
 
     from fine_grid
     cross join eval_logits
@@ -143,7 +143,7 @@ platt_step_0 as (
         select
             eval_logits.logit,
             cast(eval_logits.is_hit as double) as hit,
-            {{ tianchi_sigmoid('previous.slope * eval_logits.logit + previous.intercept') }} as prob
+            {{ sigmoid('previous.slope * eval_logits.logit + previous.intercept') }} as prob
 
         from eval_logits
         cross join platt_step_{{ step - 1 }} as previous
@@ -190,7 +190,7 @@ platt as (
     select
         platt_step_{{ platt_newton_steps }}.slope,
         platt_step_{{ platt_newton_steps }}.intercept,
-        sum({{ tianchi_sigmoid('platt_step_' ~ platt_newton_steps ~ '.slope * eval_logits.logit + platt_step_' ~ platt_newton_steps ~ '.intercept') }})
+        sum({{ sigmoid('platt_step_' ~ platt_newton_steps ~ '.slope * eval_logits.logit + platt_step_' ~ platt_newton_steps ~ '.intercept') }})
             as expected_hits
 
     from platt_step_{{ platt_newton_steps }}

@@ -36,7 +36,7 @@ calibrated as (
     select
         pairs.dataset,
         pairs.score_rank,
-        {{ tianchi_sigmoid('calibration.slope * ' ~ tianchi_logit('pairs.prob') ~ ' + calibration.intercept') }}
+        {{ sigmoid('calibration.slope * ' ~ logit('pairs.prob') ~ ' + calibration.intercept') }}
             as calibrated_prob,
         -- the predict day's labels are never joined: its hits stay unknown here
         pairs.dataset = 'eval' and truth.user_id is not null as is_hit

@@ -146,7 +146,7 @@ scored as (
 smoothed as (
 
     -- for each top-K setting: the mean F1 of the top-K settings within a factor of its K
-    {{ tianchi_smoothed_top_k_f1('scored') }}
+    {{ smoothed_top_k_f1('scored') }}
 
 ),
 

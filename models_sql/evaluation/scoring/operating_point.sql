@@ -56,7 +56,7 @@ best_top_k as (
     left join pooled_best on scan.top_k = pooled_best.top_k
     where
         scan.scan = 'top_k'
-        and case {{ tianchi_string_literal(operating_point_rule()) }}
+        and case {{ sql_string(operating_point_rule()) }}
             -- the eval day's row of the share chosen on the pooled days
             when 'top_k_share_pooled' then pooled_best.top_k is not null
             when 'top_k_share_smoothed' then scan.is_best_smoothed
@@ -95,7 +95,7 @@ predict_count as (
 carried as (
 
     select
-        {{ tianchi_string_literal(operating_point_rule()) }} as operating_point_rule,
+        {{ sql_string(operating_point_rule()) }} as operating_point_rule,
         {{ 'true' if takes_expected_f1_cut else 'false' }} as takes_expected_f1_cut,
         best_threshold.threshold,
         best_threshold.f1 as eval_f1_at_threshold,
@@ -205,7 +205,7 @@ final as (
         calibration_intercept,
         {{ var('score_max_pairs_per_user') if var('score_max_pairs_per_user') is not none else 'cast(null as bigint)' }}
             as max_pairs_per_user,
-        {{ tianchi_string_literal(var('predictions_dir')) }} as predictions_dir
+        {{ sql_string(var('predictions_dir')) }} as predictions_dir
 
     from chosen
 

@@ -219,7 +219,7 @@ scored as (
 smoothed as (
 
     -- as f1_scan: the mean F1 of the settings within a factor of K (both ways)
-    {{ tianchi_smoothed_top_k_f1('scored') }}
+    {{ smoothed_top_k_f1('scored') }}
 
 ),
 

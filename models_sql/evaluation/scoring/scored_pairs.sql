@@ -32,7 +32,7 @@ eval_predictions as (
         item_id,
         probs
 
-    from {{ tianchi_predictions('eval') }}
+    from {{ predictions_relation('eval') }}
 
 ),
 
@@ -45,7 +45,7 @@ predict_predictions as (
         item_id,
         probs
 
-    from {{ tianchi_predictions('predict') }}
+    from {{ predictions_relation('predict') }}
 
 ),
 
@@ -60,7 +60,7 @@ validation_predictions as (
         item_id,
         probs
 
-    from {{ tianchi_predictions('validation') }}
+    from {{ predictions_relation('validation') }}
 
 ),
 {%- endif %}

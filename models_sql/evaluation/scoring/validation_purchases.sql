@@ -29,7 +29,7 @@ final as (
     from labels
     inner join calendar on labels.label_date = calendar.label_date
     -- the same split as samples.sql's dataset = 'validation'
-    where {{ tianchi_is_validation_user('labels.user_id') }}
+    where {{ is_validation_user('labels.user_id') }}
 
 )
 

@@ -24,7 +24,7 @@ windowed as (
     select
         candidate_categories.cutoff_date,
         candidate_categories.item_category,
-        {{ windowed_sums('c', behaviour_measures()) }}
+        {{ windowed_sums('c', behavior_measures()) }}
         {{ windowed_distinct('c', 'users', 'pair_days.user_id') }}
         count(distinct pair_days.item_id) as c_items_all
 

@@ -24,7 +24,7 @@ windowed as (
     select
         candidate_items.cutoff_date,
         candidate_items.item_id,
-        {{ windowed_sums('i', behaviour_measures()) }}
+        {{ windowed_sums('i', behavior_measures()) }}
         {{ windowed_distinct('i', 'users', 'pair_days.user_id') }}
         count(distinct pair_days.user_id) as i_users_all
 

@@ -26,7 +26,7 @@ windowed as (
         candidate_user_categories.cutoff_date,
         candidate_user_categories.user_id,
         candidate_user_categories.item_category,
-        {{ windowed_sums('uc', behaviour_measures()) }}
+        {{ windowed_sums('uc', behavior_measures()) }}
         count(distinct pair_days.item_id) as uc_items_all,
         min({{ hours_to_cutoff_end('pair_days.event_date', 'pair_days.last_event_hour') }})
             as uc_hours_since_last_event

@@ -44,7 +44,7 @@ windowed_counts as (
     select
         candidate_users.cutoff_date,
         candidate_users.user_id,
-        {{ windowed_sums('u', behaviour_measures() + ['active_days']) }}
+        {{ windowed_sums('u', behavior_measures() + ['active_days']) }}
         {{ windowed_sums('u', ['p_clicks', 'p_carts', 'p_buys']) }}
         min({{ hours_to_cutoff_end('user_days.event_date', 'user_days.last_event_hour') }})
             as u_hours_since_last_event

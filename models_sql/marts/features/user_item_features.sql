@@ -55,12 +55,12 @@ windowed as (
         cutoff_date,
         user_id,
         item_id,
-        {{ windowed_sums('ui', behaviour_measures()) }}
+        {{ windowed_sums('ui', behavior_measures()) }}
         count(*) as ui_active_days_all,
-        {{ tianchi_days_between('min(event_date)', 'cutoff_date') }} as ui_days_since_first_event,
-        {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
-            min({{ hours_to_cutoff_end('event_date', 'last_' ~ behaviour ~ '_hour') }})
-                as ui_hours_since_last_{{ behaviour }},
+        {{ days_between('min(event_date)', 'cutoff_date') }} as ui_days_since_first_event,
+        {%- for behavior in ['event', 'click', 'collect', 'cart', 'buy'] %}
+            min({{ hours_to_cutoff_end('event_date', 'last_' ~ behavior ~ '_hour') }})
+                as ui_hours_since_last_{{ behavior }},
         {%- endfor %}
         max({{ hour_slot('event_date', 'last_cart_hour') }}) as last_cart_slot,
         max({{ hour_slot('event_date', 'last_collect_hour') }}) as last_collect_slot,
@@ -78,11 +78,11 @@ final as (
         user_id,
         item_id,
         {%- for window in var('feature_windows') %}
-            {%- for measure in behaviour_measures() %}
+            {%- for measure in behavior_measures() %}
                 ui_{{ measure }}_{{ window }}d,
             {%- endfor %}
         {%- endfor %}
-        {%- for measure in behaviour_measures() %}
+        {%- for measure in behavior_measures() %}
             ui_{{ measure }}_all,
         {%- endfor %}
         ui_active_days_all,
@@ -91,8 +91,8 @@ final as (
         cast(ui_active_days_all as double) / (ui_days_since_first_event + 1) as ui_active_days_per_elapsed_day,
         -- every history row is an active day, so the divisor is at least 1
         cast(ui_clicks_all as double) / ui_active_days_all as ui_clicks_per_active_day,
-        {%- for behaviour in ['event', 'click', 'collect', 'cart', 'buy'] %}
-            coalesce(ui_hours_since_last_{{ behaviour }}, {{ never_hours() }}) as ui_hours_since_last_{{ behaviour }},
+        {%- for behavior in ['event', 'click', 'collect', 'cart', 'buy'] %}
+            coalesce(ui_hours_since_last_{{ behavior }}, {{ never_hours() }}) as ui_hours_since_last_{{ behavior }},
         {%- endfor %}
         -- -1: never carted
         coalesce(last_cart_slot % 24, -1) as ui_last_cart_hour,

@@ -1,4 +1,4 @@
-{%- set peak_date = tianchi_date_var('sale_peak_date') %}
+{%- set peak_date = date_var('sale_peak_date') %}
 
 with
 
@@ -80,7 +80,7 @@ label_buy_history as (
         label_buys.label_date,
         label_buys.user_id,
         label_buys.item_id,
-        {{ tianchi_days_between('history.event_date', 'label_buys.label_date') }}
+        {{ days_between('history.event_date', 'label_buys.label_date') }}
             as days_before,
         history.carts
     from label_buys
@@ -131,7 +131,7 @@ carted_not_bought as (
         p_pair_days.item_id
     from p_pair_days
     inner join label_days
-        on {{ tianchi_add_days('p_pair_days.event_date', 1) }} = label_days.label_date
+        on {{ add_days('p_pair_days.event_date', 1) }} = label_days.label_date
     where p_pair_days.carts > 0 and p_pair_days.buys = 0
 
 ),

@@ -5,14 +5,14 @@ with
 
 answers as (
 
-    select * from {{ tianchi_answers_relation() }}
+    select * from {{ answers_relation() }}
 
 ),
 
 final as (
 
     select distinct
-        {{ tianchi_date_var('predict_label_date') }} as label_date,
+        {{ date_var('predict_label_date') }} as label_date,
         user_id,
         item_id
 

@@ -8,13 +8,13 @@ with
 
 behavior_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
+    {{ numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
 
 ),
 
 item_lines as (
 
-    {{ tianchi_numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
+    {{ numbered_lines(ref('base_tianchi__item_lines'), 'item') }}
 
 ),
 
@@ -23,7 +23,7 @@ behavior_files as (
     select
         'behavior' as file_kind,
         source_file,
-        {{ tianchi_line_count_columns('behavior') }}
+        {{ line_count_columns('behavior') }}
         count(case when reject_reason is null then 1 end) as valid_rows,
         count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
         count(case when reject_reason is null and user_geohash is null and not user_geohash_was_malformed then 1 end)
@@ -39,7 +39,7 @@ item_files as (
     select
         'item' as file_kind,
         source_file,
-        {{ tianchi_line_count_columns('item') }}
+        {{ line_count_columns('item') }}
         count(case when reject_reason is null then 1 end) as valid_rows,
         count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
         count(case when reject_reason is null and item_geohash is null and not item_geohash_was_malformed then 1 end)

@@ -17,13 +17,13 @@ with
 
 rejected_behavior_lines as (
 
-    {{ tianchi_rejected_lines(ref('base_tianchi__behavior_lines'), 'behavior', rejected['behavior']) }}
+    {{ rejected_lines(ref('base_tianchi__behavior_lines'), 'behavior', rejected['behavior']) }}
 
 ),
 
 rejected_item_lines as (
 
-    {{ tianchi_rejected_lines(ref('base_tianchi__item_lines'), 'item', rejected['item']) }}
+    {{ rejected_lines(ref('base_tianchi__item_lines'), 'item', rejected['item']) }}
 
 ),
 

@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 
-{%- set delimiter = tianchi_delimiter_sql('behavior') %}
+{%- set delimiter = delimiter_sql('behavior') %}
 {%- set id_pattern = '[0-9]{1,18}' %}
 
 with
@@ -15,8 +15,8 @@ lines as (
 
     select
         filename as source_file,
-        {{ tianchi_line_position_columns() }}
-        {{ tianchi_strip_cr('raw_line') }} as raw_line
+        {{ line_position_columns() }}
+        {{ strip_cr('raw_line') }} as raw_line
     from source
 
 ),
@@ -25,9 +25,9 @@ split_lines as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         raw_line,
-        {{ tianchi_split('raw_line', delimiter) }} as field_list
+        {{ split_string('raw_line', delimiter) }} as field_list
     from lines
 
 ),
@@ -36,15 +36,15 @@ parsed_fields as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         raw_line,
-        {{ tianchi_list_length('field_list') }} as field_count,
-        {{ tianchi_list_element('field_list', 1) }} as user_id_text,
-        {{ tianchi_list_element('field_list', 2) }} as item_id_text,
-        {{ tianchi_list_element('field_list', 3) }} as behavior_type_text,
-        {{ tianchi_list_element('field_list', 4) }} as user_geohash_text,
-        {{ tianchi_list_element('field_list', 5) }} as item_category_text,
-        {{ tianchi_list_element('field_list', 6) }} as time_text
+        {{ list_length('field_list') }} as field_count,
+        {{ list_element('field_list', 1) }} as user_id_text,
+        {{ list_element('field_list', 2) }} as item_id_text,
+        {{ list_element('field_list', 3) }} as behavior_type_text,
+        {{ list_element('field_list', 4) }} as user_geohash_text,
+        {{ list_element('field_list', 5) }} as item_category_text,
+        {{ list_element('field_list', 6) }} as time_text
     from split_lines
 
 ),
@@ -53,14 +53,14 @@ checked as (
 
     select
         *,
-        {{ tianchi_full_match('user_id_text', id_pattern) }} as is_user_id_valid,
-        {{ tianchi_full_match('item_id_text', id_pattern) }} as is_item_id_valid,
+        {{ full_match('user_id_text', id_pattern) }} as is_user_id_valid,
+        {{ full_match('item_id_text', id_pattern) }} as is_item_id_valid,
         behavior_type_text in ('1', '2', '3', '4') as is_behavior_type_valid,
-        {{ tianchi_full_match('item_category_text', id_pattern) }} as is_item_category_valid,
-        {{ tianchi_full_match('user_geohash_text', var('geohash_regex')) }} as is_user_geohash_valid,
+        {{ full_match('item_category_text', id_pattern) }} as is_item_category_valid,
+        {{ full_match('user_geohash_text', var('geohash_regex')) }} as is_user_geohash_valid,
         case
             when time_text like '____-__-__ __'
-                then {{ tianchi_parse_hour('time_text') }}
+                then {{ parse_hour('time_text') }}
         end as event_at
     from parsed_fields
 
@@ -79,8 +79,8 @@ judged as (
             when not is_item_category_valid then 'bad_item_category'
             when event_at is null then 'bad_time'
             when
-                cast(event_at as date) < {{ tianchi_date_var('log_start_date') }}
-                or cast(event_at as date) > {{ tianchi_date_var('log_end_date') }}
+                cast(event_at as date) < {{ date_var('log_start_date') }}
+                or cast(event_at as date) > {{ date_var('log_end_date') }}
                 then 'date_outside_log_window'
         end as reject_reason
     from checked
@@ -91,7 +91,7 @@ final as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         case when is_user_id_valid then cast(user_id_text as bigint) end as user_id,
         case when is_item_id_valid then cast(item_id_text as bigint) end as item_id,
         case when is_behavior_type_valid then cast(behavior_type_text as integer) end as behavior_type,

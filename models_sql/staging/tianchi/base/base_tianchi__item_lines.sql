@@ -1,6 +1,6 @@
 {{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
 
-{%- set delimiter = tianchi_delimiter_sql('item') %}
+{%- set delimiter = delimiter_sql('item') %}
 {%- set id_pattern = '[0-9]{1,18}' %}
 
 with
@@ -15,8 +15,8 @@ lines as (
 
     select
         filename as source_file,
-        {{ tianchi_line_position_columns() }}
-        {{ tianchi_strip_cr('raw_line') }} as raw_line
+        {{ line_position_columns() }}
+        {{ strip_cr('raw_line') }} as raw_line
     from source
 
 ),
@@ -25,9 +25,9 @@ split_lines as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         raw_line,
-        {{ tianchi_split('raw_line', delimiter) }} as field_list
+        {{ split_string('raw_line', delimiter) }} as field_list
     from lines
 
 ),
@@ -36,12 +36,12 @@ parsed_fields as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         raw_line,
-        {{ tianchi_list_length('field_list') }} as field_count,
-        {{ tianchi_list_element('field_list', 1) }} as item_id_text,
-        {{ tianchi_list_element('field_list', 2) }} as item_geohash_text,
-        {{ tianchi_list_element('field_list', 3) }} as item_category_text
+        {{ list_length('field_list') }} as field_count,
+        {{ list_element('field_list', 1) }} as item_id_text,
+        {{ list_element('field_list', 2) }} as item_geohash_text,
+        {{ list_element('field_list', 3) }} as item_category_text
     from split_lines
 
 ),
@@ -50,9 +50,9 @@ checked as (
 
     select
         *,
-        {{ tianchi_full_match('item_id_text', id_pattern) }} as is_item_id_valid,
-        {{ tianchi_full_match('item_category_text', id_pattern) }} as is_item_category_valid,
-        {{ tianchi_full_match('item_geohash_text', var('geohash_regex')) }} as is_item_geohash_valid
+        {{ full_match('item_id_text', id_pattern) }} as is_item_id_valid,
+        {{ full_match('item_category_text', id_pattern) }} as is_item_category_valid,
+        {{ full_match('item_geohash_text', var('geohash_regex')) }} as is_item_geohash_valid
     from parsed_fields
 
 ),
@@ -75,7 +75,7 @@ final as (
 
     select
         source_file,
-        {{ tianchi_line_position_columns() }}
+        {{ line_position_columns() }}
         case when is_item_id_valid then cast(item_id_text as bigint) end as item_id,
         case when is_item_geohash_valid then item_geohash_text end as item_geohash,
         item_geohash_text != '' and not is_item_geohash_valid as item_geohash_was_malformed,
