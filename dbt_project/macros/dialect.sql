@@ -17,8 +17,10 @@
     {{ return(adapter.dispatch('strip_cr', 'tianchi')(expression)) }}
 {% endmacro %}
 
+{#- DuckDB's reader already ends a line at \r\n (the raw sources' new_line); this is a guard, and
+    suffix() + left() cost nothing where rtrim(x, chr(13)) doubled the time of a raw scan. -#}
 {% macro duckdb__strip_cr(expression) -%}
-    rtrim({{ expression }}, chr(13))
+    case when suffix({{ expression }}, chr(13)) then left({{ expression }}, length({{ expression }}) - 1) else {{ expression }} end
 {%- endmacro %}
 
 {% macro spark__strip_cr(expression) -%}

@@ -1,12 +1,14 @@
+{{ config(materialized='view') }}
+
 {#- Every geohash a user was seen at, with the first day it was seen (so a cutoff only uses
-    locations known by then). The only model after staging that reads behaviour rows
-    directly: locations are not part of the daily (user, item) table. -#}
+    locations known by then): the user_location grain of int_behavior_rollup. -#}
 
 with
 
-behaviors as (
+rollup as (
 
-    select * from {{ ref('stg_tianchi__behaviors') }}
+    select * from {{ ref('int_behavior_rollup') }}
+    where grain = 'user_location'
 
 ),
 
@@ -15,11 +17,8 @@ final as (
     select
         user_id,
         user_geohash,
-        min(event_date) as first_seen_date
-
-    from behaviors
-    where user_geohash is not null
-    group by 1, 2
+        first_seen_date
+    from rollup
 
 )
 
