@@ -126,7 +126,7 @@
             {%- set first_line = run_query(
                 "select raw_line from read_csv(" ~ sql_string(path) ~ ", "
                 ~ "columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), "
-                ~ "quote='', escape='', header=false, auto_detect=false, new_line='\\r\\n', strict_mode=false, "
+                ~ "quote='', escape='', header=false, auto_detect=false, parallel=false, new_line='\\r\\n', strict_mode=false, "
                 ~ "encoding=" ~ sql_string(var('raw_encoding')) ~ ") limit 1"
             ).columns[0].values() -%}
             {%- if first_line | length > 0 and first_line[0] is not none

@@ -144,11 +144,13 @@
 
 {#- The lower bounds of every dense feature's buckets (dense_feature_bins), as
     {feature: [bound, ...]} in ascending order, each bound the text of its double (DuckDB and
-    Spark both print a double so that it parses back to itself). Empty before the table exists
-    (a compile without a build). -#}
+    Spark both print a double so that it parses back to itself). Empty before the table exists,
+    and in a compile that runs nothing. -#}
 {% macro dense_bin_bounds() %}
     {%- set bounds = {} -%}
-    {%- set relation = load_relation(ref('dense_feature_bins')) if execute else none -%}
+    {#- only when the export runs: a compile (dbt compile, docs generate, sqlfluff) renders no bins -#}
+    {%- set runs_models = execute and flags.WHICH in ['run', 'build', 'retry'] -%}
+    {%- set relation = load_relation(ref('dense_feature_bins')) if runs_models else none -%}
     {%- if relation is not none -%}
         {%- set rows = run_query(
             'select feature_name, cast(lower_bound as ' ~ api.Column.translate_type('string') ~ ') from '

@@ -207,8 +207,10 @@
 {% endmacro %}
 
 
-{#- DuckDB: every line of a kind's raw files as read_csv reads them for the sources
-    (_tianchi__sources.yml), but with the header line: the numbering scan. -#}
+{#- DuckDB: every line of a kind's raw files, the header line included, for the numbering
+    scan: one thread (numbering is sequential anyway), a line ending at \n or \r\n exactly as an
+    editor counts it, also in a file that mixes them (the parallel reader of the sources cannot
+    read \r\n lines in a \n file without a spurious blank line after each). -#}
 {% macro raw_lines_scan(kind) -%}
     read_csv([
     {%- for path in raw_files(kind) -%}
@@ -216,5 +218,5 @@
     {%- endfor -%}
     ], columns = {'raw_line': 'VARCHAR'}, delim = chr(31) || chr(30) || chr(29) || chr(28),
     quote = '', escape = '', header = false, auto_detect = false, filename = true,
-    new_line = '\r\n', strict_mode = false, encoding = {{ sql_string(var('raw_encoding')) }})
+    parallel = false, new_line = '\r\n', strict_mode = false, encoding = {{ sql_string(var('raw_encoding')) }})
 {%- endmacro %}

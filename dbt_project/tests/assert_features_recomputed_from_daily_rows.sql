@@ -57,8 +57,11 @@ pair_history as (
         on
             sampled.user_id = daily.user_id
             and sampled.item_id = daily.item_id
-            and daily.event_date <= sampled.cutoff_date
-    group by 1, 2, 3
+            and sampled.cutoff_date >= daily.event_date
+    group by
+        sampled.cutoff_date,
+        sampled.user_id,
+        sampled.item_id
 
 ),
 
@@ -73,9 +76,12 @@ user_history as (
     inner join daily
         on
             sampled.user_id = daily.user_id
-            and daily.event_date <= sampled.cutoff_date
-            and daily.event_date > {{ add_days('sampled.cutoff_date', -long) }}
-    group by 1, 2, 3
+            and sampled.cutoff_date >= daily.event_date
+            and {{ add_days('sampled.cutoff_date', -long) }} < daily.event_date
+    group by
+        sampled.cutoff_date,
+        sampled.user_id,
+        sampled.item_id
 
 ),
 
@@ -90,9 +96,12 @@ item_history as (
     inner join daily
         on
             sampled.item_id = daily.item_id
-            and daily.event_date <= sampled.cutoff_date
-            and daily.event_date > {{ add_days('sampled.cutoff_date', -short) }}
-    group by 1, 2, 3
+            and sampled.cutoff_date >= daily.event_date
+            and {{ add_days('sampled.cutoff_date', -short) }} < daily.event_date
+    group by
+        sampled.cutoff_date,
+        sampled.user_id,
+        sampled.item_id
 
 ),
 
@@ -108,8 +117,11 @@ label_day as (
         on
             sampled.user_id = daily.user_id
             and sampled.item_id = daily.item_id
-            and daily.event_date = {{ add_days('sampled.cutoff_date', 1) }}
-    group by 1, 2, 3
+            and {{ add_days('sampled.cutoff_date', 1) }} = daily.event_date
+    group by
+        sampled.cutoff_date,
+        sampled.user_id,
+        sampled.item_id
 
 ),
 

@@ -4,6 +4,9 @@
     (int_user_item_daily), and `user_location`, one row per (user_id, user_geohash) with the first
     day it was seen (int_user_locations). Two separate aggregations would read the text twice. -#}
 
+-- sqlfluff:ignore:parsing
+-- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
+
 with
 
 behaviors as (

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select statistic
+from "tianchi"."main"."calibration_targets"
+where statistic is null
+
+

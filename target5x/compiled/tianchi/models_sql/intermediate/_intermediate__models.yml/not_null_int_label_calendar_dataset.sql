@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select dataset
+from "tianchi"."main"."int_label_calendar"
+where dataset is null
+
+

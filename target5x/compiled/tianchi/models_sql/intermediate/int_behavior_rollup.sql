@@ -1,0 +1,66 @@
+with
+
+behaviors as (
+
+    select * from "tianchi"."main"."stg_tianchi__behaviors"
+
+),
+
+p_items as (
+
+    select * from "tianchi"."main"."int_p_items"
+
+),
+
+flagged as (
+
+    select
+        behaviors.*,
+        p_items.item_id is not null as is_p_item
+    from behaviors
+    left join p_items
+        on behaviors.item_id = p_items.item_id
+
+),
+
+rolled_up as (
+
+    select
+        case when grouping(item_id) = 0 then 'pair_day' else 'user_location' end as grain,
+        event_date,
+        user_id,
+        item_id,
+        is_p_item,
+        user_geohash,
+        min(item_category) as item_category,
+        count(case when behavior_type = 1 then 1 end) as clicks,
+        count(case when behavior_type = 2 then 1 end) as collects,
+        count(case when behavior_type = 3 then 1 end) as carts,
+        count(case when behavior_type = 4 then 1 end) as buys,
+        max(event_hour) as last_event_hour,
+        min(case when behavior_type = 1 then event_hour end) as first_click_hour,
+        max(case when behavior_type = 1 then event_hour end) as last_click_hour,
+        min(case when behavior_type = 2 then event_hour end) as first_collect_hour,
+        max(case when behavior_type = 2 then event_hour end) as last_collect_hour,
+        min(case when behavior_type = 3 then event_hour end) as first_cart_hour,
+        max(case when behavior_type = 3 then event_hour end) as last_cart_hour,
+        min(case when behavior_type = 4 then event_hour end) as first_buy_hour,
+        max(case when behavior_type = 4 then event_hour end) as last_buy_hour,
+        min(event_date) as first_seen_date
+    from flagged
+    group by grouping sets (
+        (event_date, user_id, item_id, is_p_item),
+        (user_id, user_geohash)
+    )
+
+),
+
+final as (
+
+    select * from rolled_up
+    -- a location row is a place the user was seen at: rows without a geohash say nothing
+    where grain = 'pair_day' or user_geohash is not null
+
+)
+
+select * from final

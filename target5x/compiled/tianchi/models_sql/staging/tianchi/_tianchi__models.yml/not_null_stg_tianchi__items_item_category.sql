@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select item_category
+from "tianchi"."main"."stg_tianchi__items"
+where item_category is null
+
+

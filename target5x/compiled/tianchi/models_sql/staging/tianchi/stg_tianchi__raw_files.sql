@@ -1,0 +1,86 @@
+with
+
+behavior_lines as (
+
+    
+    select
+        file_lines.*,
+        false as is_header_line
+    from "tianchi"."main"."base_tianchi__behavior_lines" as file_lines
+
+
+),
+
+item_lines as (
+
+    
+    select
+        file_lines.*,
+        false as is_header_line
+    from "tianchi"."main"."base_tianchi__item_lines" as file_lines
+
+
+),
+
+behavior_files as (
+
+    select
+        'behavior' as file_kind,
+        source_file,
+        count(*) + 0 as line_count,
+    0 as header_line_count,
+    count(*) + 0 as last_source_line,
+        count(case when reject_reason is null then 1 end) as valid_rows,
+        count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason is null and user_geohash is null and not user_geohash_was_malformed then 1 end)
+            as empty_geohash_rows,
+        count(case when reject_reason is null and user_geohash_was_malformed then 1 end) as malformed_geohash_rows
+    from behavior_lines
+    group by source_file
+
+),
+
+item_files as (
+
+    select
+        'item' as file_kind,
+        source_file,
+        count(*) + 0 as line_count,
+    0 as header_line_count,
+    count(*) + 0 as last_source_line,
+        count(case when reject_reason is null then 1 end) as valid_rows,
+        count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason is null and item_geohash is null and not item_geohash_was_malformed then 1 end)
+            as empty_geohash_rows,
+        count(case when reject_reason is null and item_geohash_was_malformed then 1 end) as malformed_geohash_rows
+    from item_lines
+    group by source_file
+
+),
+
+files as (
+
+    select * from behavior_files
+    union all
+    select * from item_files
+
+),
+
+final as (
+
+    select
+        file_kind,
+        source_file,
+        line_count,
+        header_line_count,
+        line_count - header_line_count as lines_read,
+        last_source_line,
+        valid_rows,
+        rejected_lines,
+        empty_geohash_rows,
+        malformed_geohash_rows
+    from files
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+with all_values as (
+
+    select
+        dataset as value_field,
+        count(*) as n_records
+
+    from "tianchi"."main"."int_label_calendar"
+    group by dataset
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'train','eval','predict'
+)
+
+
+
+  
+  
+      
+    ) dbt_internal_test

@@ -1,0 +1,28 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+    
+    
+
+select
+    cutoff_date as unique_field,
+    count(*) as n_records
+
+from "tianchi"."main"."int_label_calendar"
+where cutoff_date is not null
+group by cutoff_date
+having count(*) > 1
+
+
+
+  
+  
+      
+    ) dbt_internal_test
