@@ -1,5 +1,5 @@
 {#-
-    Spark: the `external` materialization of the exports (dbt-duckdb has its own). The model's
+    Spark: the `parquet_export` materialization of the exports (DuckDB's: parquet_export.sql). The model's
     query is written with Parquet to `location` (config), the same path the DuckDB build writes;
     on Spark it is a folder holding one part file (`<location>/part-00000-*.parquet`, rows in the
     query's order) that pyarrow, pandas and the runner (tzrec inputs: runner/tzrec/preflight.py)
@@ -9,7 +9,7 @@
     checked (names and types) before anything is written.
 -#}
 
-{% materialization external, adapter='spark' %}
+{% materialization parquet_export, adapter='spark' %}
     {%- set location = config.require('location') -%}
     {%- set target_relation = this.incorporate(type='view') -%}
     {%- set existing_relation = load_cached_relation(this) -%}

@@ -1,5 +1,5 @@
 {%- set location = var('processed_dir') ~ '/eval.parquet' -%}
-{{ config(materialized='external', location=location, post_hook=assert_export_not_empty(location)) }}
+{{ config(materialized='parquet_export', location=location, post_hook=assert_export_not_empty(location)) }}
 
 {#- The eval day: cutoff eval_label_date - 1 with every candidate (no sampling),
     labelled with the purchases of eval_label_date. -#}

@@ -1,4 +1,4 @@
-{{ config(materialized='external', location=var('processed_dir') ~ '/id_buckets.parquet') }}
+{{ config(materialized='parquet_export', location=var('processed_dir') ~ '/id_buckets.parquet') }}
 
 {#- num_buckets of every id feature of the exports (largest code + 1; code 0 is the
     out-of-vocabulary id), read by the runner to fill tzrec configs. The dense features' bucket

@@ -1,5 +1,5 @@
 {%- set location = var('processed_dir') ~ '/predict.parquet' -%}
-{{ config(materialized='external', location=location, post_hook=assert_export_not_empty(location)) }}
+{{ config(materialized='parquet_export', location=location, post_hook=assert_export_not_empty(location)) }}
 
 {#- The day to predict: cutoff predict_label_date - 1 (the last logged day) with every
     candidate; no label exists. -#}

@@ -1,5 +1,5 @@
 {%- set location = var('processed_dir') ~ '/train.parquet' -%}
-{{ config(materialized='external', location=location, post_hook=assert_export_not_empty(location)) }}
+{{ config(materialized='parquet_export', location=location, post_hook=assert_export_not_empty(location)) }}
 
 {#- Training samples: all positives and a seeded-hash share negative_keep_rate of the negatives,
     weighted by 1 / keep rate (the query: macros/train_exports.sql). The GBDT reference and the

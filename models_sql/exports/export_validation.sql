@@ -1,5 +1,5 @@
 {%- set location = var('processed_dir') ~ '/validation.parquet' -%}
-{{ config(materialized='external', location=location, post_hook=assert_export_not_empty(location)) }}
+{{ config(materialized='parquet_export', location=location, post_hook=assert_export_not_empty(location)) }}
 
 {#- The validation users of the training cutoffs, every candidate (no sampling): for
     tuning without touching the eval day. -#}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=view_materialization()) }}
 
 {#- The pair_day grain of int_behavior_rollup: a view, so the month's largest table is written
     once. -#}
@@ -25,13 +25,9 @@ final as (
         carts,
         buys,
         last_event_hour,
-        first_click_hour,
         last_click_hour,
-        first_collect_hour,
         last_collect_hour,
-        first_cart_hour,
         last_cart_hour,
-        first_buy_hour,
         last_buy_hour
     from rollup
 

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=view_materialization()) }}
 
 {#- Every geohash a user was seen at, with the first day it was seen (so a cutoff only uses
     locations known by then): the user_location grain of int_behavior_rollup. -#}

@@ -2,19 +2,25 @@
     auxiliary label_touched of multi-task models, training label days only), every
     feature family, ranks, geo, vocabulary codes and the behaviour sequence. Numeric features
     have no nulls: counts are 0 when nothing happened, hours-since take never_hours(), the
-    last cart hour is -1 when never carted, geo match is 0 when either side has no location. -#}
+    last cart hour is -1 when never carted, geo match is 0 when either side has no location.
+    Built one cutoff at a time on DuckDB (partition_by), so a stopped build keeps the cutoffs it
+    finished. -#}
+
+{{ config(partition_by='cutoff_date', partitions_from='int_label_calendar') }}
 
 with
 
 candidates as (
 
     select * from {{ ref('int_pair_candidates') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 
 calendar as (
 
     select * from {{ ref('int_label_calendar') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 

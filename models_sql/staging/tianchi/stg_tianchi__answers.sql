@@ -1,3 +1,5 @@
+{{ config(fingerprint_files=[var('answers_path')]) }}
+
 {#- The true (user, P item) purchases of predict_label_date, where an answer file exists
     (generated data); empty otherwise. Only evaluation models read it. -#}
 

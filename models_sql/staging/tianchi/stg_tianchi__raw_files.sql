@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized=table_materialization()) }}
 
 {#- One row per raw file: its lines, and what became of them (valid rows, rejected lines,
     geohash quality): the one pass over the raw files that counts them, so that no model or

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized=table_materialization()) }}
 
 -- depends_on: {{ ref('stg_tianchi__raw_files') }}
 {#- How many lines were rejected, per kind of file (counted by stg_tianchi__raw_files): where

@@ -1,4 +1,4 @@
-{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
+{{ config(materialized=(view_materialization() if target.type == 'duckdb' else 'table')) }}
 
 {%- set delimiter = delimiter_sql('behavior') %}
 {%- set id_pattern = '[0-9]{1,18}' %}

@@ -1,3 +1,6 @@
+-- sqlfluff:ignore:parsing
+-- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
+
 with
 
 behaviors as (
@@ -12,17 +15,6 @@ p_items as (
 
 ),
 
-flagged as (
-
-    select
-        behaviors.*,
-        p_items.item_id is not null as is_p_item
-    from behaviors
-    left join p_items
-        on behaviors.item_id = p_items.item_id
-
-),
-
 rolled_up as (
 
     select
@@ -30,7 +22,6 @@ rolled_up as (
         event_date,
         user_id,
         item_id,
-        is_p_item,
         user_geohash,
         min(item_category) as item_category,
         count(case when behavior_type = 1 then 1 end) as clicks,
@@ -47,9 +38,9 @@ rolled_up as (
         min(case when behavior_type = 4 then event_hour end) as first_buy_hour,
         max(case when behavior_type = 4 then event_hour end) as last_buy_hour,
         min(event_date) as first_seen_date
-    from flagged
+    from behaviors
     group by grouping sets (
-        (event_date, user_id, item_id, is_p_item),
+        (event_date, user_id, item_id),
         (user_id, user_geohash)
     )
 
@@ -57,9 +48,18 @@ rolled_up as (
 
 final as (
 
-    select * from rolled_up
+    -- P is flagged after the roll-up (a join per daily row, not per raw row, and no join in the
+    -- aggregation's memory)
+    select
+        rolled_up.*,
+        case when rolled_up.grain = 'pair_day' then p_items.item_id is not null end as is_p_item
+    from rolled_up
+    left join p_items
+        on
+            rolled_up.grain = 'pair_day'
+            and rolled_up.item_id = p_items.item_id
     -- a location row is a place the user was seen at: rows without a geohash say nothing
-    where grain = 'pair_day' or user_geohash is not null
+    where rolled_up.grain = 'pair_day' or rolled_up.user_geohash is not null
 
 )
 

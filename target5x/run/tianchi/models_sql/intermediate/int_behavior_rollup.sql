@@ -6,7 +6,10 @@
   
     
     as (
-      with
+      -- sqlfluff:ignore:parsing
+-- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
+
+with
 
 behaviors as (
 

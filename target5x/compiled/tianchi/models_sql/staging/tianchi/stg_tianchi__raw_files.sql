@@ -32,6 +32,7 @@ behavior_files as (
     count(*) + 0 as last_source_line,
         count(case when reject_reason is null then 1 end) as valid_rows,
         count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason = 'empty_line' and not is_header_line then 1 end) as blank_lines,
         count(case when reject_reason is null and user_geohash is null and not user_geohash_was_malformed then 1 end)
             as empty_geohash_rows,
         count(case when reject_reason is null and user_geohash_was_malformed then 1 end) as malformed_geohash_rows
@@ -50,6 +51,7 @@ item_files as (
     count(*) + 0 as last_source_line,
         count(case when reject_reason is null then 1 end) as valid_rows,
         count(case when reject_reason is not null and not is_header_line then 1 end) as rejected_lines,
+        count(case when reject_reason = 'empty_line' and not is_header_line then 1 end) as blank_lines,
         count(case when reject_reason is null and item_geohash is null and not item_geohash_was_malformed then 1 end)
             as empty_geohash_rows,
         count(case when reject_reason is null and item_geohash_was_malformed then 1 end) as malformed_geohash_rows
@@ -77,6 +79,7 @@ final as (
         last_source_line,
         valid_rows,
         rejected_lines,
+        blank_lines,
         empty_geohash_rows,
         malformed_geohash_rows
     from files

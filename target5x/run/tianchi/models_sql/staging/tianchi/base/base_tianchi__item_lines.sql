@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from read_csv(['data/bench/5x/raw/tianchi_fresh_comp_train_item_online.txt'], columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), quote='', escape='', auto_detect=false, filename=true, header=false, new_line='\r\n', strict_mode=false, encoding='latin-1')
+    select * from read_csv(['data/bench/5x/raw/tianchi_fresh_comp_train_item_online.txt'], columns={'raw_line': 'VARCHAR'}, delim=chr(31)||chr(30)||chr(29)||chr(28), quote='', escape='', auto_detect=false, filename=true, header=false, strict_mode=false, encoding='latin-1')
 
 ),
 

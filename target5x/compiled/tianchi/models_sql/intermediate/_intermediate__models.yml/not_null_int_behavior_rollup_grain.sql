@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select grain
+from "tianchi"."main"."int_behavior_rollup"
+where grain is null
+
+

@@ -1,0 +1,14 @@
+
+    
+    
+
+select
+    source_file as unique_field,
+    count(*) as n_records
+
+from "tianchi"."main"."stg_tianchi__raw_files"
+where source_file is not null
+group by source_file
+having count(*) > 1
+
+
