@@ -80,6 +80,8 @@ final as (
             num_buckets
         from dense_bin_sizes
     ) as buckets
+    -- a defined order, so that a build writes the same file every time
+    order by feature_name
 
 )
 
