@@ -105,6 +105,13 @@ def _add_generate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _add_scale(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scale", default="auto", metavar="NAME",
+                        help="settings for the data's size, configs/scales/<NAME>.yml: default (about 20,000 users) "
+                        "or online (about 1 million); auto picks online from 10 GB of behaviour files "
+                        "(docs/guide/scaling.md)")
+
+
 def _add_build(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "build",
@@ -115,6 +122,7 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--edition", choices=["online", "offline"], default="online", help="raw file edition")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
     parser.add_argument("--select", default=None, help="dbt node selection (default: everything)")
+    _add_scale(parser)
 
 
 def _add_profile(commands: argparse._SubParsersAction) -> None:
@@ -181,9 +189,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                         help="experiment (name or file) or tzrec config to train (default: the production "
                         "experiment, the one production_* experiment not retired)")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes (--nproc-per-node)")
-    parser.add_argument("--model-seeds", type=int, nargs="+", default=list(DEFAULT_MODEL_SEEDS),
-                        help="train the config once per seed and submit the mean of their logits "
-                             "(one seed: a single run in outputs/<stem>/)")
+    parser.add_argument("--model-seeds", type=int, nargs="+", default=None,
+                        help="train the config once per seed and submit the mean of their logits (one seed: a "
+                             f"single run in outputs/<stem>/); default: the scale's, else {list(DEFAULT_MODEL_SEEDS)}")
     parser.add_argument("--tzrec-python", default=None,
                         help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
                         ".venv-tzrec/bin/python)")
@@ -193,6 +201,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                         help="submit the mean logit of the tzrec run and the GBDT reference (trained once per "
                         "model seed): above both on the months that decided it, +0.002 F1 over the GBDT "
                         "(docs/RESULTS_NOTES.md)")
+    _add_scale(parser)
 
 
 def _add_run_selection(parser: argparse.ArgumentParser) -> None:
@@ -241,6 +250,7 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
                         help="folder of the raw files; its answers/ gives the oracle bound")
     parser.add_argument("--experiments", type=Path, default=EXPERIMENTS_CSV, help="experiments log to append to")
     parser.add_argument("--notes", default=None, help="free text for the notes column of the experiments log")
+    _add_scale(parser)
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                         help="override one scoring var of dbt_project.yml for this scoring, VALUE read as YAML "
                         "(repeatable), e.g. --var score_max_pairs_per_user=3 or --var operating_point_rule=threshold; "

@@ -20,8 +20,9 @@ def generate(args: argparse.Namespace) -> int:
 
 def build(args: argparse.Namespace) -> int:
     from runner.pipeline.build import dbt_build
+    from runner.scales import pick_scale
 
-    dbt_build(args.raw_dir, edition=args.edition, select=args.select)
+    dbt_build(args.raw_dir, edition=args.edition, select=args.select, scale=pick_scale(args.scale, args.raw_dir))
     return 0
 
 
@@ -58,18 +59,21 @@ def run(args: argparse.Namespace) -> int:
     from runner.main_job import MainJob
 
     job = MainJob(config=args.config, raw_dir=args.raw_dir, users=args.users, generator_seed=args.seed,
-                  nproc=args.nproc, model_seeds=tuple(args.model_seeds), tzrec_python=args.tzrec_python,
-                  experiments=args.experiments, blend_gbdt=args.blend_gbdt)
+                  nproc=args.nproc, model_seeds=tuple(args.model_seeds) if args.model_seeds else None,
+                  tzrec_python=args.tzrec_python, experiments=args.experiments, blend_gbdt=args.blend_gbdt,
+                  scale_name=args.scale)
     print(job.run())
     return 0
 
 
 def score(args: argparse.Namespace) -> int:
     from runner.pipeline.score import score_and_record
+    from runner.scales import pick_scale, scoring_vars
     from runner.scoring import parse_scoring_vars, run_dir_for
 
+    overrides = {**scoring_vars(pick_scale(args.scale, args.raw_dir)), **parse_scoring_vars(args.var)}
     score_and_record(run_dir_for(args.run, args.config, args.outputs), args.raw_dir, args.experiments,
-                     args.notes or "", parse_scoring_vars(args.var))
+                     args.notes or "", overrides or None)
     return 0
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from runner.paths import (
     shown,
 )
 from runner.pipeline import build, data, score, submit
+from runner.scales import Scale, pick_scale, scoring_vars
 
 log = logging.getLogger("runner.main_job")
 
@@ -75,11 +76,15 @@ class MainJob:
     users: int = DEFAULT_USERS  # the month generated when raw_dir lacks the raw files
     generator_seed: int = DEFAULT_GENERATOR_SEED
     nproc: int = 1
-    model_seeds: tuple[int, ...] = DEFAULT_MODEL_SEEDS
+    # None: the scale's model seeds, else DEFAULT_MODEL_SEEDS
+    model_seeds: tuple[int, ...] | None = None
     tzrec_python: str | None = None
     experiments: Path | None = None
     outputs_dir: Path = OUTPUTS_DIR
     blend_gbdt: bool = False
+    # configs/scales/<name>.yml, or auto (runner.scales.pick_scale, once the raw files are there)
+    scale_name: str = "auto"
+    scale: Scale | None = None
     times: list[StageTime] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -98,7 +103,8 @@ class MainJob:
         from runner.profile import print_profile
 
         self.stage("data", lambda: data.ensure_raw_data(self.raw_dir, users=self.users, seed=self.generator_seed))
-        self.stage("dbt build", lambda: build.dbt_build(self.raw_dir))
+        self.scale = pick_scale(self.scale_name, self.raw_dir)
+        self.stage("dbt build", lambda: build.dbt_build(self.raw_dir, scale=self.scale))
         self.stage("profile", print_profile)
         self.run_model()
         return self.summary()
@@ -111,6 +117,9 @@ class MainJob:
 
         config = self.config or default_production_config()
         self.config = config
+        training = (self.scale or Scale.read("default")).training
+        if self.model_seeds is None:
+            self.model_seeds = training.model_seeds or DEFAULT_MODEL_SEEDS
         log.info("model: %s (trains on %s, the export its train_input_path names; training evaluates on %s; "
                  "predictions of %s, %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
                  shown(VALIDATION_EXPORT), shown(EVAL_EXPORT), shown(PREDICT_EXPORT), shown(VALIDATION_EXPORT))
@@ -127,6 +136,10 @@ class MainJob:
             outputs_dir = self._seed_outputs(seed)
             options = RunOptions.from_exports(config, PROCESSED_DIR, outputs_dir=outputs_dir, nproc=self.nproc,
                                               seed=seed, tzrec_python=self.tzrec_python)
+            if training.train_export:
+                options = replace(options, train_data=PROCESSED_DIR / training.train_export)
+            if not training.predict_validation:
+                options = replace(options, predict_validation_data=None)
             for step in ("train", "export", "predict"):
                 name = f"{step} (seed {seed})" if several else step
                 outcomes = self.stage(name, lambda step=step, options=options: run_command(step, options), reused)
@@ -146,8 +159,10 @@ class MainJob:
         if self.blend_gbdt:
             run_dir = self.blend_with_gbdt(run_dir)
         self.results["run_dir"] = run_dir
+        scale_vars = scoring_vars(self.scale) if self.scale else {}
         self.results["score"] = self.stage("score", lambda: score.score_and_record(
-            run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)"))
+            run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)",
+            scoring_vars=scale_vars or None))
         self.results["submission"] = self.stage("submit", lambda: submit.submit_run(run_dir))
 
     def blend_with_gbdt(self, tzrec_run: Path) -> Path:

@@ -110,10 +110,29 @@ def test_a_run_that_exports_its_best_checkpoint_reports_that_checkpoints_auc(
 def test_the_main_jobs_build_stage_is_a_plain_dbt_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The build stage runs `dbt build` with the raw files' vars and nothing else: the exports' folder, which a
     fresh clone lacks, is created by the dbt project itself (tests/dbt/test_fresh_clone_build.py)."""
-    calls: list[tuple[list[str], dict[str, Any]]] = []
-    monkeypatch.setattr(runner.pipeline.build, "run_dbt", lambda args, dbt_vars: calls.append((list(args), dbt_vars)))
+    calls: list[tuple[list[str], dict[str, Any], Any]] = []
+    monkeypatch.setattr(runner.pipeline.build, "run_dbt",
+                        lambda args, dbt_vars, env: calls.append((list(args), dbt_vars, env)))
     runner.pipeline.build.dbt_build(tmp_path / "raw")
-    assert calls == [(["build"], {"edition": "online", "raw_dir": str(tmp_path / "raw")})]
+    assert calls == [(["build"], {"edition": "online", "raw_dir": str(tmp_path / "raw")}, None)]
+
+
+def test_a_scale_adds_its_vars_and_duckdb_settings_to_the_build(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.scales import Scale, pick_scale
+
+    calls: list[tuple[list[str], dict[str, Any], Any]] = []
+    monkeypatch.setattr(runner.pipeline.build, "run_dbt",
+                        lambda args, dbt_vars, env: calls.append((list(args), dbt_vars, env)))
+    online = Scale.read("online")
+    runner.pipeline.build.dbt_build(tmp_path / "raw", scale=online)
+    (args, dbt_vars, env), = calls
+    assert dbt_vars["raw_dir"] == str(tmp_path / "raw") and dbt_vars["build_by_cutoff"] is True
+    assert dbt_vars["build_all_negatives_export"] is False and env == {"DUCKDB_MEMORY_LIMIT": "12GB",
+                                                                        "DUCKDB_THREADS": "2"}
+    # auto: the default scale below 10 GB of behaviour files (none here)
+    assert pick_scale("auto", tmp_path / "raw").name == "default"
+    assert online.training.model_seeds == (1,) and online.training.train_export == "train.parquet"
 
 
 def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzrec_mean(
@@ -200,3 +219,19 @@ def test_on_generated_data_the_summary_sets_the_submission_beside_the_oracle(tmp
     summary = job.summary()
     assert asked == [(tmp_path / "raw", tmp_path / "s.tsv")]
     assert "oracle bound F1 0.1600 expected" in summary and "             shares 120 of its 300" in summary
+
+
+def test_auto_picks_the_online_scale_from_the_behaviour_files_size(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.scales
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("tianchi_fresh_comp_train_user_online_partA.txt", "tianchi_fresh_comp_train_user_online_partB.txt"):
+        (raw / name).write_bytes(b"x" * 600)
+    monkeypatch.setattr(runner.scales, "AUTO_ONLINE_BYTES", 1000)
+    assert runner.scales.pick_scale("auto", raw).name == "online"
+    monkeypatch.setattr(runner.scales, "AUTO_ONLINE_BYTES", 1201)
+    assert runner.scales.pick_scale("auto", raw).name == "default"
+    with pytest.raises(runner.scales.ScaleError, match="no scale 'huge'"):
+        runner.scales.pick_scale("huge", raw)
