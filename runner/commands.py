@@ -161,8 +161,9 @@ def report(args: argparse.Namespace) -> int:
 
 def benchmark(args: argparse.Namespace) -> int:
     from runner.benchmark import run_benchmark
+    from runner.scales import Scale
 
-    print(run_benchmark(args.scales))
+    print(run_benchmark(args.scales, Scale.read(args.scale)))
     return 0
 
 
