@@ -30,7 +30,7 @@ $(VENV)/.spark-installed: $(VENV)/.installed requirements/spark.txt requirements
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/spark.txt -c requirements/main.lock.txt -c requirements/spark.lock.txt
 	touch $@
 
-setup-spark: $(VENV)/.spark-installed  ## add the Spark extra to .venv (dbt build --target spark; docs/SCALING.md)
+setup-spark: $(VENV)/.spark-installed  ## add the Spark extra to .venv (dbt build --target spark; docs/guide/scaling.md)
 
 run: setup  ## the main job: data (generated if missing), dbt build, train, predict, score, submit
 	$(PY) -m runner run

@@ -47,9 +47,9 @@ TorchEasyRec models, one experiment at a time (each step reuses the finished ste
   python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
   python -m runner configs list            # every experiment; configs render|diff|index
 
-Comparing models on several generated months (docs/RESULTS.md):
+Comparing models on several generated months (docs/guide/evaluation.md#studies):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
-  python -m runner report               # docs/RESULTS.md and its plot from the study's scores
+  python -m runner report               # docs/results/<study>.md and its plot from the study's scores
 """
 
 TZREC_STEPS = {
@@ -200,7 +200,7 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--blend-gbdt", action="store_true",
                         help="submit the mean logit of the tzrec run and the GBDT reference (trained once per "
                         "model seed): above both on the months that decided it, +0.002 F1 over the GBDT "
-                        "(docs/RESULTS_NOTES.md)")
+                        "(docs/decisions.md#blend-the-gbdt-with-the-tzrec-model)")
     _add_scale(parser)
 
 
@@ -227,13 +227,8 @@ def _add_score(commands: argparse._SubParsersAction) -> None:
             "top-K sizes, after a per-user cap, against every purchase of the day (a purchase outside the "
             "candidates is a miss: the competition's F1);\n"
             "  - the operating point, the best F1 of the eval day, carried to the predict day by var "
-            "operating_point_rule (top_k_share_smoothed, the default: the share of the day's scored pairs at the "
-            "K with the best F1 smoothed over neighbouring K; top_k_share: at the best raw K; threshold: the same "
-            "probability; expected_f1: each day's K that maximises the F1 the model expects from its own "
-            "probabilities, calibrated on the eval day's labels by a logit shift; expected_f1_platt: the same with "
-            "a Platt fit, a slope and an intercept; top_k_share_pooled: the share with the best smoothed F1 over "
-            "the eval day pooled with the validation users' normal training label days, which needs the run's "
-            "predictions/validation/); the predict day's labels are never read;\n"
+            "operating_point_rule (default top_k_share_smoothed; every rule: "
+            "docs/guide/evaluation.md#the-operating-point); the predict day's labels are never read;\n"
             "  - the submission at that point, and the leaderboard: that submission against the 12-19 answers "
             "where they exist (generated data).\n"
             "Grids, cap and rule are dbt vars (dbt_project.yml: score_*, operating_point_rule); --var overrides "
@@ -465,24 +460,24 @@ STUDY_FILE = PROJECT_ROOT / "configs" / "studies" / "three_seeds.yml"
 def _add_study(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "study",
-        help="every model of a study file on several generated months (the runs behind docs/RESULTS.md)",
+        help="every model of a study file on several generated months (the runs behind docs/results/<study>.md)",
         description=(
             "For each generator seed of the study file: generate the month (data/ for the default seed, "
             "data/seed_<G>/ otherwise) and dbt build it if its exports are missing or stale; train the GBDT "
             "reference (once per LightGBM seed when the file gives `gbdt: {name: ..., seeds: [...]}`, the "
             "reference being their average) and every tzrec config once per model seed; average (mean logit) "
             "each config's model seeds and the study's ensembles; score every run under every operating-point "
-            "rule (top_k_share_smoothed, top_k_share, expected_f1, expected_f1_platt, top_k_share_pooled; each "
-            "chosen on the eval day only, the last with the validation users' training days pooled in) and write "
+            "rule (top_k_share_smoothed, top_k_share, expected_f1, expected_f1_platt, top_k_share_pooled: "
+            "docs/guide/evaluation.md#the-operating-point) and write "
             "<run>/study_score.json under outputs/study/seed_<G>/. The log gives each newly scored run's eval-day "
             "F1 and AUC only: the 12-19 F1 waits in the score file for the report, so that a screen is decided "
             "on the eval day without a glance at 12-19. Finished steps are reused, so an interrupted "
             "study resumes, and a score file that lacks a rule added since gains it on the next run. Then "
-            "`python -m runner report` writes docs/RESULTS.md. A variant study file "
+            "`python -m runner report --study <file>` writes docs/results/<study>.md. A variant study file "
             "(`variant: <name>` and `dbt_vars: {...}`, e.g. configs/studies/negative_keep_1.yml) builds the same "
             "months with those dbt vars (`dbt_vars: {}`: the project's own, for exports the base study's "
             "predate, e.g. configs/studies/multi_task.yml) under data/variants/<name>/ and writes its runs under "
-            "outputs/study_variants/<name>/, apart from the base study."
+            "outputs/study_variants/<name>/, apart from the base study. Guide: docs/guide/evaluation.md#studies."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

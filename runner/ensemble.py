@@ -8,7 +8,7 @@ scores spread wider than a DeepFM's), and a mean of probabilities lets the wides
 order of the top pairs. On the study's eval days the mean logit ranked better for every ensemble of
 different configs (exact AUC +0.0007 to +0.0020, 12 of 12 ensemble-months); for one
 config's model seeds it changes nothing that matters (mean +0.00004 over 18 config-months):
-docs/RESULTS_NOTES.md.
+docs/decisions.md#mean-logit-or-mean-probability.
 """
 
 from __future__ import annotations

@@ -8,14 +8,14 @@ model is chosen on the eval day. `predict` then scores the eval day (data/proces
 and the predict day; `score` chooses the operating point on the eval day only. A tzrec step that
 already finished on the same inputs is reused (its stage then takes seconds).
 
-With several model seeds (the default, as in the study behind docs/RESULTS.md) each seed trains its
-own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their logits becomes the run that
-is scored and submitted (outputs/<stem>/).
+With several model seeds (the default, as in every study: docs/decisions.md#average-several-model-seeds)
+each seed trains its own run (outputs/model_seeds/m<S>/<stem>/) and the mean of their logits becomes the
+run that is scored and submitted (outputs/<stem>/).
 
 With blend_gbdt (`run --blend-gbdt`) the GBDT reference is trained once per model seed too
 (outputs/model_seeds/m<S>/gbdt_v1/, averaged into outputs/gbdt_v1/), and the mean logit of the GBDT
 and the tzrec run (outputs/<stem>_gbdt_blend/) is scored and submitted instead: the blend beat both
-on the months that decided it (docs/RESULTS_NOTES.md).
+on the months that decided it (docs/decisions.md#blend-the-gbdt-with-the-tzrec-model).
 """
 
 from __future__ import annotations

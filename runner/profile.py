@@ -79,7 +79,8 @@ def render_profile(database: Path | None = None) -> str:
         "",
         _table(["file", "path", "rows", "rejected", "empty geohash"], files),
         "",
-        "calibration against the real month (shared/TASK.md)",
+        "calibration against the real month (real values: dbt_project/seeds/calibration_targets.csv; "
+        "docs/guide/data.md#calibration-at-the-default-scale)",
         _table(["statistic", "here", "real", "band low", "band high", "in band"], calibration_rows(database)),
         "",
         "candidate recall (share of the day's true P purchases among the candidates)",

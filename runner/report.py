@@ -27,19 +27,15 @@ RESULTS_DIR = DOCS_DIR / "results"  # a study's page: <study file name>.md, its 
 DECISIONS = DOCS_DIR / "decisions.md"  # what was decided from the results, and why (written by hand)
 MAIN_RULE = RULES[0]
 RAW_ARGMAX_RULE = "top_k_share"  # the per-seed tables' extra 12-19 column
-# what each rule does, for the page's header (dbt var operating_point_rule)
+# each rule in a few words, for the page's header (dbt var operating_point_rule); in full: RULES_GUIDE
 RULE_TEXT = {
-    "top_k_share_smoothed": "the K with the best eval-day F1 smoothed over neighbouring K, carried to 12-19 as a "
-                            "share of the day's scored pairs",
-    "top_k_share": "the raw argmax K of the eval day, carried as a share of the day's scored pairs",
-    "expected_f1": "each day's K that maximises the F1 the model expects from its own probabilities, calibrated "
-                   "on the eval day's labels (a logit shift and the true pairs per scored hit)",
-    "expected_f1_platt": "as expected_f1, with the probabilities calibrated by a Platt fit on the eval day's labels "
-                         "(a slope and an intercept on the logit, by maximum likelihood) instead of a shift alone",
-    "top_k_share_pooled": "as top_k_share_smoothed, with the F1 of each share pooled over the eval day and the "
-                          "validation users' normal training label days (users no model trains on) instead of the "
-                          "eval day alone",
+    "top_k_share_smoothed": "the best smoothed top-K, as a share of the day's scored pairs",
+    "top_k_share": "the best raw top-K, as a share",
+    "expected_f1": "each day's K of the best expected F1, calibrated by a logit shift",
+    "expected_f1_platt": "as expected_f1, calibrated by a Platt fit",
+    "top_k_share_pooled": "as the default, pooled with the validation users' days",
 }
+RULES_GUIDE = DOCS_DIR / "guide" / "evaluation.md"  # where the rules are explained, #the-operating-point
 
 
 @dataclass(frozen=True)
@@ -276,8 +272,9 @@ def _reference(summary: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def verdict(summary: dict[str, Any]) -> list[str]:
-    """The target of issue 5, checked on the numbers: the tzrec model with the best mean eval-day F1
-    (chosen without looking at 12-19) against the GBDT and 1.5× the cart rule, seed by seed."""
+    """The target (docs/decisions.md#where-the-target-stands), checked on the numbers: the tzrec model with
+    the best mean eval-day F1 (chosen without looking at 12-19) against the GBDT and 1.5× the cart rule, seed by
+    seed."""
     chosen = judged(summary)
     if chosen is None:
         return ["The study lacks the GBDT or a tzrec model on every seed: no verdict."]
@@ -598,6 +595,7 @@ def write_report(study: Study, out: Path | None = None, scores_root: Path | None
     across, summary = _across_seeds(grouped, study.generator_seeds)
     picture = draw(plot_data(study.source.stem, grouped, summary, seeds, answers), plot_path(out))
     decisions = Path(os.path.relpath(DECISIONS, out.parent.resolve())).as_posix()
+    rules_guide = Path(os.path.relpath(RULES_GUIDE, out.parent.resolve())).as_posix()
     vars_text = ("the dbt vars " + ", ".join(f"`{k}: {v}`" for k, v in sorted(study.dbt_vars.items()))
                  if study.dbt_vars else "the project's own dbt vars (`dbt_vars: {}`)")
     built_with = ("" if study.variant is None else
@@ -621,7 +619,8 @@ def write_report(study: Study, out: Path | None = None, scores_root: Path | None
         f"point is chosen with the eval day's labels (12-18) only: `{MAIN_RULE}` (the default: "
         f"{RULE_TEXT[MAIN_RULE]}) in every table"
         + "".join(f", `{rule}` ({RULE_TEXT[rule]})" for rule in RULES[1:])
-        + " in the last table; the per-seed tables' raw-argmax column is `top_k_share`. 12-19 is scored against "
+        + f" in the last table (the rules: [guide/evaluation.md]({rules_guide}#the-operating-point)); the per-seed "
+        "tables' raw-argmax column is `top_k_share`. 12-19 is scored against "
         "the generator's held-out answers and never used to choose anything on its month. P / R are precision / "
         "recall; pairs are the "
         "submitted pairs; train s and peak RSS are the training step's (for tzrec the largest process; for an "

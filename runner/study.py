@@ -26,12 +26,10 @@ otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/s
     gbdt_v1/                 the GBDT reference (without gbdt seeds: one run, LightGBM's default seed)
     m<S>/gbdt_v1/, mean/gbdt_v1/   with gbdt seeds: one GBDT run per seed S, and their mean (the reference)
 
-Every run is scored once per operating-point rule (RULES: top_k_share_smoothed, top_k_share,
-expected_f1, expected_f1_platt and top_k_share_pooled, all chosen without the predict day's labels; the
-last pools the validation users' training days with the eval day) through the dbt scoring models and
-summarised in <run>/study_score.json, which `python -m runner report` reads; its row (first rule) is
-appended to docs/experiments.csv. A score file that lacks a rule added since gains it, and nothing else
-changes.
+Every run is scored once per operating-point rule (RULES; docs/guide/evaluation.md#the-operating-point)
+through the dbt scoring models and summarised in <run>/study_score.json, which `python -m runner report`
+reads; its row (first rule) is appended to docs/experiments.csv. A score file that lacks a rule added since
+gains it, and nothing else changes.
 Each step is skipped when its outputs exist, so an interrupted study resumes where it stopped (an
 average written with another combine rule than ENSEMBLE_COMBINE is written again, and rescored).
 
@@ -528,7 +526,8 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
             seed_averaged[study.gbdt_name] = run_dir
         elif study.gbdt_name:
             # the reference as a seed average too: one LightGBM run moves with its seed (bagging and
-            # feature sampling) about as much as one tzrec run does (docs/RESULTS_NOTES.md)
+            # feature sampling) about as much as one tzrec run does
+            # (docs/decisions.md#one-gbdt-run-or-an-average-as-the-reference)
             runs = {seed: run_gbdt(workspace, study.gbdt_name, seed) for seed in study.gbdt_seeds}
             scored, mean = score_seeds(workspace, study.gbdt_name, runs, "gbdt_single", "gbdt")
             records += scored

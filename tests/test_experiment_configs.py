@@ -229,6 +229,25 @@ def test_the_index_is_current() -> None:
         "configs/INDEX.md is stale: run `python -m runner configs index` and commit it"
 
 
+def _decision_record_anchors() -> set[str]:
+    """The #anchors of docs/decisions.md's headings, as GitHub makes them."""
+    headings = re.findall(r"^#{1,6} (.+)$", (ROOT / "docs" / "decisions.md").read_text(), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def test_a_decision_links_an_entry_of_the_decision_record_and_the_index_links_it() -> None:
+    anchors = _decision_record_anchors()
+    assert "xdeepfm-or-dlrm" in anchors and "does-the-interests-age-help" in anchors  # the slugs as GitHub's
+    index = INDEX_MD.read_text()
+    linked = 0
+    for name, experiment in experiments().items():
+        for anchor in re.findall(r"docs/decisions\.md#([\w-]+)", experiment.decision):
+            assert anchor in anchors, f"{experiment.path.name}: no entry docs/decisions.md#{anchor}"
+            assert f"[decision record](../docs/decisions.md#{anchor})" in index, name
+            linked += 1
+    assert linked >= len(experiments()) // 2  # the record's experiments link their entry
+
+
 def test_the_index_takes_each_months_last_row_of_the_log(tmp_path: Path) -> None:
     studies = tmp_path / "studies"
     studies.mkdir()

@@ -50,7 +50,7 @@ def _kept_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models: tuple =
     monkeypatch.setattr(study_module, "DATA_DIR", tmp_path / "data")
     path = tmp_path / "plotted.yml"
     path.write_text(f"generator_seeds: {list(SEEDS)}\nmodel_seeds: [1, 2]\ngbdt: {{name: gbdt_v1}}\n"
-                    "tzrec: [configs/staging/stage2_deepfm_v3.config]\n")
+                    "tzrec: [configs/experiments/stage2_deepfm_v3.yml]\n")
     study = Study.read(path)
     scores = tmp_path / "scores"
     for seed in SEEDS:

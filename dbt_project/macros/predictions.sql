@@ -63,8 +63,8 @@
         {{ exceptions.raise_compiler_error(
             "No predictions to score: no Parquet file matches\n" ~ (missing | join('\n')) ~ "\n"
             ~ "(var predictions_dir = '" ~ var('predictions_dir') ~ "'; relative paths start at the project root). "
-            ~ "Write them with `python -m runner predict --config configs/production/<config>` (a tzrec run: "
-            ~ "outputs/<config stem>/predictions/), or by any model writing eval/part-*.parquet and "
+            ~ "Write them with `python -m runner predict --config <experiment>` (a tzrec run: "
+            ~ "outputs/<experiment>/predictions/), or by any model writing eval/part-*.parquet and "
             ~ "predict/part-*.parquet with probs, user_id, item_id, cutoff_date (and label for eval); "
             ~ "`python -m runner score --run outputs/<run>` then scores them. Rule top_k_share_pooled also reads "
             ~ "validation/part-*.parquet (the validation users' predictions, which `runner predict` and `runner "

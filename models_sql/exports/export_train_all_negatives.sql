@@ -8,8 +8,9 @@
 
 {#- Training samples with every negative kept, whatever negative_keep_rate says (weight 1 on every
     row; the query: macros/train_exports.sql). For the neural models, which rank better on it on the
-    eval day (docs/RESULTS_NOTES.md), while the GBDT keeps the sampled export_train: a tzrec config
-    reads it with `train_input_path: "train_all_negatives.parquet"`. -#}
+    eval day (docs/decisions.md#sample-the-negatives-or-keep-them-all), while the GBDT keeps the
+    sampled export_train: a tzrec config reads it with
+    `train_input_path: "train_all_negatives.parquet"`. -#}
 
 -- depends_on: {{ ref('dense_feature_bins') }}
 

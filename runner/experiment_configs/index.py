@@ -30,6 +30,8 @@ from runner.paths import DOCS_DIR, shown
 STUDIES_DIR = CONFIGS_DIR / "studies"
 EXPERIMENTS_LOG = DOCS_DIR / "experiments.csv"
 INDEX_MD = CONFIGS_DIR / "INDEX.md"
+# a decision field's link to its entry of the decision record, made a link of the index (which sits in configs/)
+DECISION_LINK = re.compile(r"docs/decisions\.md(#[\w-]+)?")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _linked(text: str) -> str:
+    """A decision's `docs/decisions.md#<entry>` as a link from configs/INDEX.md."""
+    return DECISION_LINK.sub(lambda match: f"[decision record](../{match.group(0)})", text)
+
+
 def index_markdown(items: Iterable[Entry]) -> str:
     lines = [
         "# Experiments",
@@ -170,7 +177,7 @@ def index_markdown(items: Iterable[Entry]) -> str:
         changes = "<br>".join(f"`{_cell(item)}`" for item in entry.own_changes)
         description = _cell(experiment.description) + (f"<br>{changes}" if changes else "")
         studies = "<br>".join(f"[{_cell(r.text())}](studies/{r.study}.yml)" for r in entry.results) or "none"
-        decision = _cell(experiment.decision) + (" (retired)" if experiment.retired else "")
+        decision = _linked(_cell(experiment.decision)) + (" (retired)" if experiment.retired else "")
         lines.append(f"| {name} | {entry.chain[0]} | {description} | {_cell(entry.features)} | {studies} | "
                      f"{decision} |")
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ PREDICT_DAY = N_LOG_DAYS  # 2014-12-19
 N_SIMULATED_DAYS = N_LOG_DAYS + 1
 
 # Rows per day of the real offline "2w" edition divided by the mean of its normal days
-# (shared/data/real/rows_per_day_2w.csv); index 23 is 12-11, 24 is 12-12 (Double-12).
+# (rows_per_day_2w.csv of the real-rows fixtures, ../shared/data/real/); index 23 is 12-11, 24 is 12-12 (Double-12).
 # 12-19 is unknown: it takes the mean of the last week.
 _REAL_ROWS_RATIO = [
     0.945, 0.949, 0.928, 0.876, 0.923, 0.998, 0.992, 0.966, 0.938, 0.953, 0.910,

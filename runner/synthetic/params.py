@@ -1,7 +1,8 @@
 """Every knob of the synthetic behaviour model, in one place.
 
-The defaults are calibrated so that 20,000 users reproduce the real statistics of
-shared/TASK.md (see docs/DATA.md for the measured table and the command that made it).
+The defaults are calibrated so that 20,000 users reproduce the real month's published statistics
+(dbt_project/seeds/calibration_targets.csv; the measured table and the command that made it:
+docs/guide/data.md#calibration-at-the-default-scale).
 """
 
 from __future__ import annotations

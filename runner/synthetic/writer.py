@@ -1,4 +1,4 @@
-"""Writes generated rows in exactly the real competition formats (see shared/TASK.md)."""
+"""Writes generated rows in exactly the real competition formats (docs/guide/data.md#the-raw-files)."""
 
 from __future__ import annotations
 

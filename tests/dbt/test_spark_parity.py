@@ -2,7 +2,7 @@
 
 One small generated month, with a few malformed lines put in at known places, is built by both
 engines (models and seeds; the data tests run in the DuckDB suite, and once on the default data on
-Spark: docs/SCALING.md). Then, row for row (runner.parity): the six Parquet exports tzrec reads
+Spark: docs/guide/scaling.md#parity-tested). Then, row for row (runner.parity): the six Parquet exports tzrec reads
 (same schema, keys, labels, id codes and sequence strings; float features within a tolerance; both
 training exports in the same shuffled order), the rejected raw lines with their file and line number,
 and the table models of the marts and evaluation folders. Spark reads the raw files in splits of 256 kB here, so

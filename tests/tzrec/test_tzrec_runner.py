@@ -120,7 +120,7 @@ def test_root_cause_falls_back_to_the_last_lines() -> None:
 
 
 def test_run_folder_reuse(tmp_path: Path) -> None:
-    run = RunFolder.for_config(Path("configs/staging/stage1_deepfm_v1.config"), tmp_path)
+    run = RunFolder.for_config(Path("configs/experiments/stage1_deepfm_v1.yml"), tmp_path)
     assert run.root == tmp_path / "stage1_deepfm_v1"
     assert run.reusable("train", {"a": 1}) == (False, "it has not run yet")
     (run.model_dir / "model.ckpt-12").mkdir(parents=True)

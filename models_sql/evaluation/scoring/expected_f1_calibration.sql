@@ -14,8 +14,10 @@
                    and the shift above). The shift only moves every probability by the same
                    factor in odds; a slope also corrects a model whose scores are too flat or too
                    steep, which a shift cannot (the tail of DCN v2's shifted probabilities kept
-                   expecting hits that did not come: docs/RESULTS_NOTES.md). At the optimum the
-                   expected hits equal the observed ones too (the intercept's score equation).
+                   expecting hits that did not come:
+                   docs/decisions.md#a-platt-fit-for-the-expected-f1-cut-expected_f1_platt). At the
+                   optimum the expected hits equal the observed ones too (the intercept's score
+                   equation).
     slope and intercept are the pair the active rule applies (1 and the shift under expected_f1).
     One row; null calibration and ratio when the eval day has no hit among the scored pairs. -#}
 

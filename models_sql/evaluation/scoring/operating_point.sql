@@ -1,20 +1,11 @@
-{#- The operating point: chosen on the eval day only (the best F1 of each scan in f1_scan) and
-    carried to the predict day by var operating_point_rule, so that a different number of
-    candidates on the predict day is handled:
-      top_k_share  the best top-K's pairs as a share of the eval day's scored pairs, times the
-                   predict day's scored pairs (at least 1): ranks only, so any monotone change in
-                   the model's calibration leaves it unchanged;
-      threshold    the best threshold, applied to the predict day's probabilities as it is;
-      top_k_share_smoothed  as top_k_share, from the top-K with the best smoothed F1
-                   (f1_scan.is_best_smoothed) instead of the best raw F1;
-      expected_f1  the K that maximises the F1 the model expects on each day (expected_f1_cut),
-                   from its probabilities calibrated on the eval day (expected_f1_calibration):
-                   the eval day gives the calibration, the predict day its own scores;
-      expected_f1_platt  the same with a Platt calibration (a slope and an intercept fitted on
-                   the eval day's labels) instead of a shift alone;
-      top_k_share_pooled  as top_k_share_smoothed, from the share with the best smoothed F1 over
-                   the eval day pooled with the validation users' normal training label days
-                   (pooled_share_scan) instead of over the eval day alone.
+{#- The operating point: chosen on the eval day only and carried to the predict day by var
+    operating_point_rule (each rule in full: docs/guide/evaluation.md#the-operating-point):
+      top_k_share_smoothed  the best smoothed top-K (f1_scan.is_best_smoothed), as a share
+      top_k_share           the best raw top-K (f1_scan.is_best), as a share
+      threshold             the best threshold, as it is
+      expected_f1           each day's own K (expected_f1_cut), logit-shift calibration
+      expected_f1_platt     the same with a Platt calibration
+      top_k_share_pooled    the share with the best smoothed pooled F1 (pooled_share_scan)
     One row. The predict day contributes its count of scored pairs, and under the expected-F1
     rules its scores; never its labels. -#}
 
