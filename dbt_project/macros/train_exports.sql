@@ -13,9 +13,7 @@ samples as (
     select
         *,
         -- the key the seeded sampling and shuffling hash
-        cast(cutoff_date as {{ string_type() }}) || ':' || cast(user_id as {{ string_type() }})
-        || ':' || cast(item_id as {{ string_type() }})
-            as sample_key
+        {{ sample_key('cutoff_date', 'user_id', 'item_id') }} as sample_key
 
     from {{ ref('samples') }}
     where dataset = 'train'
@@ -31,8 +29,7 @@ sampled as (
     from samples
     where
         label = 1
-        or {{ hash_fraction('sample_key', var('sampling_seed')) }}
-        < {{ negative_keep_rate }}
+        or {{ is_kept_negative('sample_key', negative_keep_rate) }}
 
 ),
 
@@ -50,4 +47,23 @@ final as (
 
 select * from final
 
+{%- endmacro %}
+
+
+{#- The key a training sample's seeded sampling and shuffle hash: 'cutoff:user:item'. -#}
+{% macro sample_key(cutoff_date, user_id, item_id) -%}
+    cast({{ cutoff_date }} as {{ string_type() }}) || ':' || cast({{ user_id }} as {{ string_type() }})
+    || ':' || cast({{ item_id }} as {{ string_type() }})
+{%- endmacro %}
+
+{#- Whether a training negative with this sample key is kept at this keep rate: a seeded hash, so
+    the negatives kept at a rate are the same in every model that samples them. -#}
+{% macro is_kept_negative(key, keep_rate) -%}
+    {{ hash_fraction(key, var('sampling_seed')) }} < {{ keep_rate }}
+{%- endmacro %}
+
+{#- The share of training negatives any export keeps: every one while export_train_all_negatives is
+    built, else negative_keep_rate (int_pair_sample_keys builds features for no other). -#}
+{% macro exported_negative_rate() -%}
+    {{ return(1.0 if var('build_all_negatives_export', true) else var('negative_keep_rate')) }}
 {%- endmacro %}

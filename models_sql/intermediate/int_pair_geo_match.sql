@@ -13,7 +13,7 @@ candidates as (
         user_id,
         item_id
 
-    from {{ ref('int_pair_candidates') }}
+    from {{ ref('int_pair_sample_keys') }}
 
 ),
 

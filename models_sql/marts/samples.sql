@@ -12,7 +12,7 @@ with
 
 candidates as (
 
-    select * from {{ ref('int_pair_candidates') }}
+    select * from {{ ref('int_pair_sample_keys') }}
     where {{ partition_filter('cutoff_date') }}
 
 ),

@@ -9,7 +9,7 @@ candidate_categories as (
         cutoff_date,
         item_category
 
-    from {{ ref('int_pair_candidates') }}
+    from {{ ref('int_pair_sample_keys') }}
 
 ),
 

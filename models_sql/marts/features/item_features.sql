@@ -9,7 +9,7 @@ candidate_items as (
         cutoff_date,
         item_id
 
-    from {{ ref('int_pair_candidates') }}
+    from {{ ref('int_pair_sample_keys') }}
 
 ),
 

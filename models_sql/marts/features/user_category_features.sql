@@ -10,7 +10,7 @@ candidate_user_categories as (
         user_id,
         item_category
 
-    from {{ ref('int_pair_candidates') }}
+    from {{ ref('int_pair_sample_keys') }}
 
 ),
 

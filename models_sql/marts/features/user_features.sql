@@ -9,7 +9,7 @@ candidate_users as (
         cutoff_date,
         user_id
 
-    from {{ ref('int_pair_candidates') }}
+    from {{ ref('int_pair_sample_keys') }}
 
 ),
 
