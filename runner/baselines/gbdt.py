@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from runner.contracts import BIN_SUFFIX
 from runner.defaults import DEFAULT_TRAINING_SEED
+from runner.exports import export_problem
 from runner.paths import (
     GBDT_RUN_NAME,
     OUTPUTS_DIR,
@@ -106,6 +107,9 @@ def feature_columns(schema: pa.Schema) -> list[str]:
 def _matrix(path: Path, features: list[str]) -> tuple[np.ndarray, pa.Table]:
     """The features as a float32 matrix, and the table of the columns read (only those the model
     uses and the predictions keep: the exports' bucket ids and sequences would double the memory)."""
+    unfinished = [problem for problem in map(export_problem, input_files(path)) if problem]
+    if unfinished:
+        raise ValueError("; ".join(unfinished))
     available = pq.ParquetDataset(path).schema.names
     missing = [name for name in features if name not in available]
     if missing:

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from runner.contracts import documented_columns
+from runner.exports import export_problem
 from runner.paths import input_files
 from runner.tzrec.config import ConfigSummary, FeatureSpec
 
@@ -236,6 +237,11 @@ def preflight(summary: ConfigSummary, datasets: Sequence[DataSet]) -> list[str]:
                 f"{data.role} data {data.path} does not exist (or holds no *.parquet): build the exports "
                 f"(`python -m runner build`) or pass --{data.role}-data"
             )
+            continue
+        unfinished = [problem for problem in map(export_problem, files) if problem]
+        if unfinished:
+            for problem in unfinished:
+                report.problem(f"{data.role} data: {problem}")
             continue
         schemas = [pq.read_schema(path) for path in files]
         schema = schemas[0]

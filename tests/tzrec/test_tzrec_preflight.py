@@ -192,3 +192,12 @@ def test_folders_and_globs(tmp_path: Path) -> None:
     assert len(input_files(tmp_path / "train" / "part-*.parquet")) == 2
     assert tzrec_input_path(folder) == str(folder / "*.parquet")
     preflight(tiny_summary(), [DataSet("train", folder, needs_label=True)])
+
+
+def test_an_export_a_build_is_still_writing_stops_the_preflight(tmp_path: Path) -> None:
+    from runner.exports import marker_of
+
+    path = _write(tmp_path, "train", tiny_table(50, seed=1))
+    marker_of(path).write_text('{"status": "writing", "fingerprint": "f", "rows": null, "bytes": null}\n')
+    with pytest.raises(PreflightError, match="incomplete: a build stopped while writing it"):
+        preflight(tiny_summary(), [DataSet("train", path, needs_label=True)])
