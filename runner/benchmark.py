@@ -175,14 +175,17 @@ def _slowest(target: Path) -> list[tuple[str, float]]:
 
 
 def measure_build(scale: float, settings: Scale, base_users: int = DEFAULT_USERS,
-                  seed: int = DEFAULT_GENERATOR_SEED) -> BuildMeasurement:
+                  seed: int = DEFAULT_GENERATOR_SEED, raw_dir: Path | None = None) -> BuildMeasurement:
+    """One scale: the floor and the build (`raw_dir`: a month already there instead of a generated one)."""
     from runner.synthetic import generate
 
     users = int(round(base_users * scale))
     folder = BENCH_DIR / f"{scale:g}x"
-    raw_dir = folder / "raw"
-    if not (raw_dir / "tianchi_fresh_comp_train_user_online_partB.txt").exists():
-        generate(raw_dir, n_users=users, seed=seed)
+    if raw_dir is None:
+        raw_dir = folder / "raw"
+        if not (raw_dir / "tianchi_fresh_comp_train_user_online_partB.txt").exists():
+            generate(raw_dir, n_users=users, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
     raw_bytes = sum(p.stat().st_size for p in raw_dir.glob("tianchi_fresh_comp_train_user_online_part*.txt"))
     floor = measure_floor(raw_dir, folder, settings)
 
@@ -240,10 +243,23 @@ def report(measurements: list[BuildMeasurement], settings: Scale) -> str:
     return "\n".join(lines)
 
 
-def run_benchmark(scales: list[float], settings: Scale) -> str:
+def run_benchmark(scales: list[float], settings: Scale, raw_dir: Path | None = None, floor_only: bool = False) -> str:
+    """Every scale measured side by side (`raw_dir`: one scale's month is already there, e.g. data/raw with the
+    online files). `floor_only` measures the floor alone."""
+    if raw_dir is not None and len(scales) != 1:
+        raise ValueError("--raw-dir measures one month: give one --scales value (its size in default months)")
+    if floor_only:
+        lines = []
+        for scale in sorted(scales):
+            folder = BENCH_DIR / f"{scale:g}x"
+            folder.mkdir(parents=True, exist_ok=True)
+            floor = measure_floor(raw_dir or folder / "raw", folder, settings)
+            lines.append(f"floor at {scale:g}x: {floor.seconds:.1f} s (scan {floor.scan_seconds:.1f} s + group by "
+                         f"user, item, day to Parquet {floor.aggregate_seconds:.1f} s)")
+        return "\n".join(lines)
     measurements = []
     for scale in sorted(scales):
         started = time.perf_counter()
-        measurements.append(measure_build(scale, settings))
+        measurements.append(measure_build(scale, settings, raw_dir=raw_dir))
         print(f"scale {scale:g}x measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return report(measurements, settings)

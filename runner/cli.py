@@ -386,6 +386,10 @@ def _add_benchmark(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--scale", default="online", metavar="NAME",
                         help="the build settings of every scale, configs/scales/<NAME>.yml (the same for all, so "
                         "the curve compares like with like)")
+    parser.add_argument("--raw-dir", type=Path, default=None,
+                        help="measure the month already in this folder (one --scales value, its size in default "
+                        "months), e.g. the online files, instead of generating one")
+    parser.add_argument("--floor-only", action="store_true", help="measure DuckDB's floor alone")
 
 
 def _add_ensemble(commands: argparse._SubParsersAction) -> None:

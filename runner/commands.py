@@ -163,7 +163,7 @@ def benchmark(args: argparse.Namespace) -> int:
     from runner.benchmark import run_benchmark
     from runner.scales import Scale
 
-    print(run_benchmark(args.scales, Scale.read(args.scale)))
+    print(run_benchmark(args.scales, Scale.read(args.scale), raw_dir=args.raw_dir, floor_only=args.floor_only))
     return 0
 
 

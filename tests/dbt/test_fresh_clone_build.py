@@ -53,12 +53,15 @@ def test_a_plain_dbt_build_on_a_fresh_clone_creates_the_exports_folder(tmp_path:
     built = dbt(clone, "build")
     assert built.returncode == 0, f"dbt build on a fresh clone failed:\n{built.stdout[-6000:]}{built.stderr[-2000:]}"
     assert "ERROR=0" in built.stdout
-    assert sorted(p.name for p in (clone / "data" / "processed").iterdir()) == sorted(f"{e}.parquet" for e in EXPORTS)
+    # each export and its build marker (dbt_project/macros/materializations/parquet_export.sql)
+    assert sorted(p.name for p in (clone / "data" / "processed").iterdir()) == sorted(
+        name for e in EXPORTS for name in (f"{e}.parquet", f"{e}.parquet.build.json"))
 
     shutil.rmtree(clone / "data" / "processed")  # deleted between two builds
     rerun = dbt(clone, "run", "--select", "export_predict")
     assert rerun.returncode == 0, f"dbt run after data/processed/ was deleted failed:\n{rerun.stdout[-6000:]}"
-    assert [p.name for p in (clone / "data" / "processed").iterdir()] == ["predict.parquet"]
+    assert sorted(p.name for p in (clone / "data" / "processed").iterdir()) == [
+        "predict.parquet", "predict.parquet.build.json"]
 
     # several missing levels (a variant study's exports), and a folder that exists, whose other files are kept
     deep = clone / "data" / "variants" / "v" / "seed_7" / "processed"
@@ -69,6 +72,7 @@ def test_a_plain_dbt_build_on_a_fresh_clone_creates_the_exports_folder(tmp_path:
         run = dbt(clone, "run", "--select", "export_id_buckets", "--vars",
                   f"{{processed_dir: {folder.relative_to(clone)}}}")
         assert run.returncode == 0, f"dbt run into {folder} failed:\n{run.stdout[-6000:]}"
-    assert [p.name for p in deep.iterdir()] == ["id_buckets.parquet"]
-    assert sorted(p.name for p in kept.iterdir()) == ["id_buckets.parquet", "other.txt"]
+    assert sorted(p.name for p in deep.iterdir()) == ["id_buckets.parquet", "id_buckets.parquet.build.json"]
+    assert sorted(p.name for p in kept.iterdir()) == ["id_buckets.parquet", "id_buckets.parquet.build.json",
+                                                      "other.txt"]
     assert (kept / "other.txt").read_text() == "left alone"
