@@ -3,10 +3,10 @@
     feature family, ranks, geo, vocabulary codes and the behaviour sequence. Numeric features
     have no nulls: counts are 0 when nothing happened, hours-since take never_hours(), the
     last cart hour is -1 when never carted, geo match is 0 when either side has no location.
-    Built one cutoff at a time on DuckDB (partition_by), so a stopped build keeps the cutoffs it
+    Built one cutoff at a time on DuckDB (build_partition_by), so a stopped build keeps the cutoffs it
     finished. -#}
 
-{{ config(partition_by='cutoff_date', partitions_from='int_label_calendar') }}
+{{ config(build_partition_by='cutoff_date', build_partitions_from='int_label_calendar') }}
 
 with
 

@@ -101,7 +101,7 @@
 {% endmacro %}
 
 
-{#- In a model split into partitions (config partition_by, materialized resumable_table): the
+{#- In a model split into partitions (config build_partition_by, materialized resumable_table): the
     condition that keeps one partition, e.g. `where {{ partition_filter('calendar.cutoff_date') }}`.
     The materialization puts each partition's value in place of the placeholder; anywhere else
     (another engine, a compile, a unit test) every partition is kept. -#}
@@ -114,11 +114,11 @@
 {% endmacro %}
 
 
-{#- Whether the model being built is built one partition at a time: it names a partition_by, the
+{#- Whether the model being built is built one partition at a time: it names a build_partition_by (not dbt-spark's partition_by, a table layout), the
     engine is DuckDB and var build_by_cutoff is on (at the default scale a whole-table query is
     faster; at the online scale each cutoff is a transaction a stopped build keeps). -#}
 {% macro build_by_partition() %}
-    {{ return(config.get('partition_by') is not none and target.type == 'duckdb' and var('build_by_cutoff', false)) }}
+    {{ return(config.get('build_partition_by') is not none and target.type == 'duckdb' and var('build_by_cutoff', false)) }}
 {% endmacro %}
 
 

@@ -2,7 +2,7 @@
     DuckDB's table materialization for a resumable build (build_state.sql): a table whose
     recorded fingerprint matches is reused as it is; any other is written, with its fingerprint,
     in one transaction, so a build stopped midway leaves either the old table and its old
-    fingerprint or the new ones, never a half. With config partition_by (a date column, e.g.
+    fingerprint or the new ones, never a half. With config build_partition_by (a date column, e.g.
     cutoff_date) and partitions_query (SQL listing the partition values), each partition is its
     own transaction with its own fingerprint: the model's SQL keeps one partition through
     partition_filter(), and a stopped build redoes only the partitions it had not finished.
@@ -13,7 +13,7 @@
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set fingerprint = build_fingerprint(compiled_code) -%}
-    {%- set partition_by = config.get('partition_by') if build_by_partition() else none -%}
+    {%- set partition_by = config.get('build_partition_by') if build_by_partition() else none -%}
     {%- set rebuild = should_full_refresh() or existing_relation is none or not existing_relation.is_table -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -65,7 +65,7 @@
         {{ adapter.commit() }}
     {%- endif -%}
 
-    {%- set partitions = ref(config.require('partitions_from')) -%}
+    {%- set partitions = ref(config.require('build_partitions_from')) -%}
     {%- set values = run_query(
         'select distinct ' ~ partition_by ~ ' from ' ~ partitions ~ ' order by 1'
     ).columns[0].values() | map('string') | list -%}
