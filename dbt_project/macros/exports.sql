@@ -152,9 +152,10 @@
     {%- set runs_models = execute and flags.WHICH in ['run', 'build', 'retry'] -%}
     {%- set relation = load_relation(ref('dense_feature_bins')) if runs_models else none -%}
     {%- if relation is not none -%}
+        {#- ordered by the number, not its text (Spark would sort an unaliased cast's text) -#}
         {%- set rows = run_query(
-            'select feature_name, cast(lower_bound as ' ~ api.Column.translate_type('string') ~ ') from '
-            ~ relation ~ ' order by feature_name, lower_bound'
+            'select feature_name, cast(lower_bound as ' ~ api.Column.translate_type('string') ~ ') as bound_text'
+            ~ ' from ' ~ relation ~ ' order by feature_name, lower_bound'
         ).rows -%}
         {%- for row in rows -%}
             {%- do bounds.setdefault(row[0], []).append(row[1]) -%}
