@@ -13,7 +13,7 @@ vocabulary_sizes as (
         max(code) + 1 as num_buckets
 
     from {{ ref('int_id_vocabulary') }}
-    group by 1
+    group by id_kind
 
 ),
 
@@ -24,7 +24,7 @@ dense_bin_sizes as (
         max(bin) + 1 as num_buckets
 
     from {{ ref('dense_feature_bins') }}
-    group by 1
+    group by feature_name
 
 ),
 
