@@ -1,0 +1,11 @@
+{%- set location = var('processed_dir') ~ '/retrieval_item_predict.parquet' -%}
+{{ config(
+    materialized='external',
+    location=location,
+    post_hook=assert_retrieval_export_not_empty(location, 'item_id'),
+    contract={'enforced': var('enforce_export_contracts', true)},
+) }}
+
+{#- The item side at the predict day's cutoff: every P item, touched or not, with the item tower's inputs. -#}
+
+{{ retrieval_side_export('item', 'predict') }}
