@@ -44,21 +44,64 @@
 {%- endmacro %}
 
 
-{#- The feature columns of one side (retrieval_user_features or retrieval_item_features), model-ready,
-    each after a comma: id codes as BIGINT, sequences (<sequence>__<feature>) as they are, ratios (names
-    with _per_) as doubles, every other number (counts, hours since) as ln(1 + x), as the ranking exports
-    have them. The keys and item_category are left out. -#}
-{% macro retrieval_side_columns(relation, alias) -%}
-    {%- set keys = ['cutoff_date', 'user_id', 'item_id', 'item_category'] -%}
-    {%- for column in (adapter.get_columns_in_relation(relation) if execute else []) if column.name not in keys %}
-        {%- if '__' in column.name %}
-    , {{ alias }}.{{ column.name }}
-        {%- elif column.name.endswith('_code') %}
-    , cast({{ alias }}.{{ column.name }} as bigint) as {{ column.name }}
-        {%- elif '_per_' in column.name %}
-    , cast({{ alias }}.{{ column.name }} as double) as {{ column.name }}
+{#- The count columns of the user side: behavior on all items and on P items over each feature window
+    and the whole history (u_<measure>_<w>d, u_<measure>_all, u_p_...). -#}
+{% macro retrieval_user_count_columns() -%}
+    {%- set names = [] -%}
+    {%- for measures in [behavior_measures() + ['active_days'], ['p_clicks', 'p_carts', 'p_buys']] -%}
+        {%- for window in var('feature_windows') -%}
+            {%- for measure in measures %}{% do names.append('u_' ~ measure ~ '_' ~ window ~ 'd') %}{% endfor -%}
+        {%- endfor -%}
+        {%- for measure in measures %}{% do names.append('u_' ~ measure ~ '_all') %}{% endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- The count columns of the item side with `prefix` i (the item's, with its audience i_users_*) or c (its
+    category's). -#}
+{% macro retrieval_item_count_columns(prefix) -%}
+    {%- set names = [] -%}
+    {%- for window in var('feature_windows') -%}
+        {%- for measure in behavior_measures() %}{% do names.append(prefix ~ '_' ~ measure ~ '_' ~ window ~ 'd') %}{% endfor -%}
+    {%- endfor -%}
+    {%- for measure in behavior_measures() %}{% do names.append(prefix ~ '_' ~ measure ~ '_all') %}{% endfor -%}
+    {%- if prefix == 'i' -%}
+        {%- for window in var('feature_windows') %}{% do names.append('i_users_' ~ window ~ 'd') %}{% endfor -%}
+        {%- do names.append('i_users_all') -%}
+    {%- endif -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- Every feature column of a side ('user' or 'item'), in the order of retrieval_<side>_features and the
+    exports. -#}
+{% macro retrieval_side_feature_names(side) -%}
+    {%- if side == 'user' -%}
+        {{ return(['user_code', 'hist__item_code', 'hist__category_code'] + retrieval_user_count_columns()
+                  + ['u_hours_since_last_event', 'u_buy_per_click_all', 'u_p_buy_per_click_all']) }}
+    {%- elif side == 'item' -%}
+        {{ return(['item_code', 'category_code'] + retrieval_item_count_columns('i')
+                  + ['i_hours_since_last_event', 'i_buy_per_click_all'] + retrieval_item_count_columns('c')
+                  + ['c_buy_per_click_all']) }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("retrieval_side_feature_names: side is 'user' or 'item', not " ~ side) }}
+{%- endmacro %}
+
+
+{#- The feature columns of one side (retrieval_side_feature_names), model-ready, each after a comma: id
+    codes as BIGINT, sequences (<sequence>__<feature>) as they are, ratios (names with _per_) as doubles,
+    every other number (counts, hours since) as ln(1 + x), as the ranking exports have them. -#}
+{% macro retrieval_side_columns(side, alias) -%}
+    {%- for name in retrieval_side_feature_names(side) %}
+        {%- if '__' in name %}
+    , {{ alias }}.{{ name }}
+        {%- elif name.endswith('_code') %}
+    , cast({{ alias }}.{{ name }} as bigint) as {{ name }}
+        {%- elif '_per_' in name %}
+    , cast({{ alias }}.{{ name }} as double) as {{ name }}
         {%- else %}
-    , ln(1 + cast(greatest({{ alias }}.{{ column.name }}, 0) as double)) as {{ column.name }}
+    , ln(1 + cast(greatest({{ alias }}.{{ name }}, 0) as double)) as {{ name }}
         {%- endif %}
     {%- endfor %}
 {%- endmacro %}
@@ -105,8 +148,8 @@ final as (
         positives.user_id,
         positives.item_id,
         cast(1 as integer) as label
-        {{- retrieval_side_columns(ref('retrieval_user_features'), 'users') }}
-        {{- retrieval_side_columns(ref('retrieval_item_features'), 'items') }}
+        {{- retrieval_side_columns('user', 'users') }}
+        {{- retrieval_side_columns('item', 'items') }}
 
     from positives
     inner join users
@@ -160,7 +203,7 @@ final as (
     select
         cast(sides.cutoff_date as {{ string_type() }}) as cutoff_date,
         sides.{{ key }}
-        {{- retrieval_side_columns(relation, 'sides') }}
+        {{- retrieval_side_columns(side, 'sides') }}
 
     from sides
     inner join calendar on sides.cutoff_date = calendar.cutoff_date
@@ -227,3 +270,9 @@ select * from final
     {{ not_ported('retrieved_relation') }}
 {%- endmacro %}
 
+
+
+{#- Whether a row of int_user_item_daily (aliased) has a behavior of var retrieval_positives. -#}
+{% macro retrieval_positive_condition(alias) -%}
+    ({% for measure in retrieval_positive_measures() %}{{ alias }}.{{ measure }} > 0{{ " or " if not loop.last }}{% endfor %})
+{%- endmacro %}

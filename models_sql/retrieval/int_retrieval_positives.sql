@@ -6,8 +6,6 @@
     validation users' pairs (the ranking's split) are kept apart for the evaluation during training.
     Training label days only: nothing of the eval or predict day is ever a positive. -#}
 
-{%- set measures = retrieval_positive_measures() %}
-
 with
 
 calendar as (
@@ -37,10 +35,7 @@ final as (
 
     from calendar
     inner join p_pair_days on calendar.label_date = p_pair_days.event_date
-    where
-        {%- for measure in measures %}
-        p_pair_days.{{ measure }} > 0{{ " or" if not loop.last }}
-        {%- endfor %}
+    where {{ retrieval_positive_condition('p_pair_days') }}
 
 )
 

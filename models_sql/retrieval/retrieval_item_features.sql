@@ -6,21 +6,6 @@
     to the end of the cutoff day, nothing after it; a P item nobody touched by the cutoff has counts 0,
     the hours since its last event never_hours() and its vocabulary code (0 when out of vocabulary). -#}
 
-{%- set item_columns = [] %}
-{%- set category_columns = [] %}
-{%- for window in var('feature_windows') %}
-    {%- for measure in behavior_measures() %}
-        {%- do item_columns.append('i_' ~ measure ~ '_' ~ window ~ 'd') %}
-        {%- do category_columns.append('c_' ~ measure ~ '_' ~ window ~ 'd') %}
-    {%- endfor %}
-{%- endfor %}
-{%- for measure in behavior_measures() %}
-    {%- do item_columns.append('i_' ~ measure ~ '_all') %}
-    {%- do category_columns.append('c_' ~ measure ~ '_all') %}
-{%- endfor %}
-{%- for window in var('feature_windows') %}{% do item_columns.append('i_users_' ~ window ~ 'd') %}{% endfor %}
-{%- do item_columns.append('i_users_all') %}
-
 with
 
 items as (
@@ -112,14 +97,14 @@ final as (
         items.item_category,
         coalesce(item_codes.code, 0) as item_code,
         coalesce(category_codes.code, 0) as category_code,
-        {%- for column in item_columns %}
-        coalesce(item_windows.{{ column }}, 0) as {{ column }},
+        {%- for column in retrieval_item_count_columns('i') %}
+            coalesce(item_windows.{{ column }}, 0) as {{ column }},
         {%- endfor %}
         coalesce(item_windows.i_hours_since_last_event, {{ never_hours() }}) as i_hours_since_last_event,
         {{ smoothed_ratio('coalesce(item_windows.i_buys_all, 0)', 'coalesce(item_windows.i_clicks_all, 0)') }}
             as i_buy_per_click_all,
-        {%- for column in category_columns %}
-        coalesce(category_windows.{{ column }}, 0) as {{ column }},
+        {%- for column in retrieval_item_count_columns('c') %}
+            coalesce(category_windows.{{ column }}, 0) as {{ column }},
         {%- endfor %}
         {{ smoothed_ratio('coalesce(category_windows.c_buys_all, 0)', 'coalesce(category_windows.c_clicks_all, 0)') }}
             as c_buy_per_click_all

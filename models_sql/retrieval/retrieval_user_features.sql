@@ -9,13 +9,6 @@
 
 {%- set measures = behavior_measures() + ['active_days'] %}
 {%- set p_measures = ['p_clicks', 'p_carts', 'p_buys'] %}
-{%- set count_columns = [] %}
-{%- for prefix, names in [('u', measures), ('u', p_measures)] %}
-    {%- for window in var('feature_windows') %}
-        {%- for name in names %}{% do count_columns.append(prefix ~ '_' ~ name ~ '_' ~ window ~ 'd') %}{% endfor %}
-    {%- endfor %}
-    {%- for name in names %}{% do count_columns.append(prefix ~ '_' ~ name ~ '_all') %}{% endfor %}
-{%- endfor %}
 
 with
 
@@ -161,8 +154,8 @@ final as (
         -- an empty sequence is the out-of-vocabulary code alone, as in the ranking exports
         coalesce(sequences.hist__item_code, '0') as hist__item_code,
         coalesce(sequences.hist__category_code, '0') as hist__category_code,
-        {%- for column in count_columns %}
-        coalesce(windowed.{{ column }}, 0) as {{ column }},
+        {%- for column in retrieval_user_count_columns() %}
+            coalesce(windowed.{{ column }}, 0) as {{ column }},
         {%- endfor %}
         coalesce(windowed.u_hours_since_last_event, {{ never_hours() }}) as u_hours_since_last_event,
         {{ smoothed_ratio('coalesce(windowed.u_buys_all, 0)', 'coalesce(windowed.u_clicks_all, 0)') }}
