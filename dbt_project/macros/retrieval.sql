@@ -78,7 +78,8 @@
     exports. -#}
 {% macro retrieval_side_feature_names(side) -%}
     {%- if side == 'user' -%}
-        {{ return(['user_code', 'hist__item_code', 'hist__category_code'] + retrieval_user_count_columns()
+        {{ return(['user_code', 'hist__item_code', 'hist__category_code', 'p_hist__category_code']
+                  + retrieval_user_count_columns()
                   + ['u_hours_since_last_event', 'u_buy_per_click_all', 'u_p_buy_per_click_all']) }}
     {%- elif side == 'item' -%}
         {{ return(['item_code', 'category_code'] + retrieval_item_count_columns('i')

@@ -2,9 +2,9 @@
 
 {#- The user side of the two-tower models, one row per (cutoff, user) of int_retrieval_user_cutoffs:
     behaviour on all items and on P items over the feature windows and the whole history, activity,
-    recency, and the behaviour sequence (the last sequence_length distinct items of the last
+    recency, the behaviour sequence (the last sequence_length distinct items of the last
     sequence_lookback_days, most recent first, as int_user_recent_items builds it for the ranking's
-    candidate users). Everything up to the end of the cutoff day, nothing after it; counts are 0 and
+    candidate users) and the last sequence_length distinct P categories of the whole history. Everything up to the end of the cutoff day, nothing after it; counts are 0 and
     the hours since the last event never_hours() for a user with no event by the cutoff. -#}
 
 {%- set measures = behavior_measures() + ['active_days'] %}
@@ -145,6 +145,52 @@ sequences as (
 
 ),
 
+-- the P categories the user touched by the cutoff (the whole history), most recent first
+p_categories as (
+
+    select
+        users.cutoff_date,
+        users.user_id,
+        pair_days.item_category,
+        max({{ hour_slot('pair_days.event_date', 'pair_days.last_event_hour') }}) as last_slot
+
+    from users
+    inner join pair_days
+        on
+            users.user_id = pair_days.user_id
+            and users.cutoff_date >= pair_days.event_date
+            and pair_days.is_p_item
+    group by 1, 2, 3
+
+),
+
+ranked_p_categories as (
+
+    select
+        *,
+        row_number() over (
+            partition by cutoff_date, user_id order by last_slot desc, item_category asc
+        ) as recency_rank
+
+    from p_categories
+
+),
+
+p_sequences as (
+
+    select
+        ranked_p_categories.cutoff_date,
+        ranked_p_categories.user_id,
+        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked_p_categories.recency_rank') }}
+            as p_hist__category_code
+
+    from ranked_p_categories
+    left join category_codes on ranked_p_categories.item_category = category_codes.item_category
+    where ranked_p_categories.recency_rank <= {{ var('sequence_length') }}
+    group by 1, 2
+
+),
+
 final as (
 
     select
@@ -154,6 +200,7 @@ final as (
         -- an empty sequence is the out-of-vocabulary code alone, as in the ranking exports
         coalesce(sequences.hist__item_code, '0') as hist__item_code,
         coalesce(sequences.hist__category_code, '0') as hist__category_code,
+        coalesce(p_sequences.p_hist__category_code, '0') as p_hist__category_code,
         {%- for column in retrieval_user_count_columns() %}
             coalesce(windowed.{{ column }}, 0) as {{ column }},
         {%- endfor %}
@@ -172,6 +219,10 @@ final as (
         on
             users.cutoff_date = sequences.cutoff_date
             and users.user_id = sequences.user_id
+    left join p_sequences
+        on
+            users.cutoff_date = p_sequences.cutoff_date
+            and users.user_id = p_sequences.user_id
     left join user_codes on users.user_id = user_codes.user_id
 
 )

@@ -132,7 +132,7 @@ def contract_columns(path: Path = EXPORTS_YML, model: str = TRAIN_EXPORT_MODEL) 
 # groups from the columns of its training export (docs/guide/models.md#two-tower-retrieval).
 RETRIEVAL_EXPORTS_YML = PROJECT_ROOT / "models_sql" / "retrieval" / "_retrieval__models.yml"
 RETRIEVAL_TRAIN_MODEL = "export_retrieval_train"
-TWO_TOWER_FAMILIES = ("dssm", "mind")
+TWO_TOWER_FAMILIES = ("dssm", "dssm_v2", "mind")
 
 
 def family_contract(family: str, contract: Path = EXPORTS_YML) -> tuple[Path, str]:

@@ -59,7 +59,7 @@ log = logging.getLogger("runner.tzrec")
 
 RESERVED_COLUMNS = ("user_id", "item_id")
 # tzrec's two-tower (match) models, which `python -m runner retrieve` runs (runner/retrieval/), not these commands
-TWO_TOWER_MODELS = ("dssm", "mind")
+TWO_TOWER_MODELS = ("dssm", "dssm_v2", "mind")
 OPTIONAL_RESERVED_COLUMNS = ("cutoff_date", "label")
 CHAINS = {
     "train": ("train",),

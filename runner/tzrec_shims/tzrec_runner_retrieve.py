@@ -133,11 +133,13 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     n_users, interests, _ = user_emb.shape
     top_n = min(args.top_n, item_ids.size)
     k = min(top_n, vectors.shape[0])
-    users_per_chunk = max(1, args.rows_per_chunk // interests)
     groups_t = torch.from_numpy(np.ascontiguousarray(vectors.T)) / args.temperature
     bias_t = torch.from_numpy(group_bias)
     live = np.linalg.norm(user_emb, axis=-1) > 0  # [users, k]: MIND interests the routing filled
     live[~live.any(axis=1)] = True  # a user without one is scored by all (zero) vectors alike
+    live_vectors = user_emb[live]  # only the live interests are scored: [live rows, dim], user by user
+    live_per_user = live.sum(axis=1)
+    first_row = np.concatenate([[0], np.cumsum(live_per_user)])
     user_ids = users.column("user_id").to_numpy()
     cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
     out = Path(args.out)
@@ -145,15 +147,17 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     partial = out.with_name(out.name + ".partial")
     rows = 0
     with torch.inference_mode(), pq.ParquetWriter(partial, SCHEMA) as writer:
-        for begin in range(0, n_users, users_per_chunk):
-            end = min(begin + users_per_chunk, n_users)
-            chunk = torch.from_numpy(user_emb[begin:end].reshape(-1, user_emb.shape[-1]))
-            scores = (chunk @ groups_t).view(end - begin, interests, -1)
-            if interests > 1:
-                dead = torch.from_numpy(~live[begin:end])
-                scores = scores.masked_fill(dead[:, :, None], float("-inf")).amax(dim=1)
-            else:
-                scores = scores[:, 0, :]
+        begin = 0
+        while begin < n_users:
+            # the users whose live interests fill one chunk of rows (at least one user)
+            end = int(np.searchsorted(first_row, first_row[begin] + args.rows_per_chunk, side="right")) - 1
+            end = min(max(end, begin + 1), n_users)
+            chunk = torch.from_numpy(live_vectors[first_row[begin]:first_row[end]])
+            scores = chunk @ groups_t
+            if interests > 1:  # each user's best interest per item
+                owner = torch.from_numpy(np.repeat(np.arange(end - begin), live_per_user[begin:end]))
+                best = torch.full((end - begin, scores.shape[1]), float("-inf"))
+                scores = best.index_reduce_(0, owner, scores, "amax")
             scores += bias_t
             values, groups = torch.topk(scores, k, dim=1)
             values, groups = values.numpy(), groups.numpy()
@@ -176,9 +180,10 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
                 "retriever": pa.array([args.retriever] * total, pa.string()),
             }, schema=SCHEMA))
             rows += total
+            begin = end
     partial.replace(out)
     return {"users": int(n_users), "items": int(item_ids.size), "distinct_item_vectors": int(vectors.shape[0]),
-            "interests": int(interests), "top_n": int(top_n), "rows": rows,
+            "interests": int(interests), "live_interests": int(live.sum()), "top_n": int(top_n), "rows": rows,
             "seconds": round(time.monotonic() - started, 2),
             "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 3),
             "threads": torch.get_num_threads()}
@@ -195,7 +200,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--positives", default=None, help="the training rows (their item_id) for the correction")
     parser.add_argument("--popularity-correction", type=float, default=0.0, help="BETA of BETA * log q(item)")
     parser.add_argument("--rows-per-chunk", type=int, default=256,
-                        help="user vectors (users x interests) scored at once: memory grows with it")
+                        help="user vectors (a MIND user's live interests count each) scored at once: memory grows "
+                        "with it")
     args = parser.parse_args(argv)
     if args.top_n < 1 or args.rows_per_chunk < 1 or args.temperature <= 0:
         parser.error("--top-n, --rows-per-chunk and --temperature must be positive")
