@@ -374,6 +374,9 @@ def _add_retrieve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="retrieve again (earlier finished steps are reused)")
     parser.add_argument("--retrain", action="store_true", help="train again, and so every later step")
     parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR, help="folder of the retrieval exports")
+    parser.add_argument("--buckets", type=Path, default=None,
+                        help="bucket-size file that fills `num_buckets: 0` (default: "
+                        "<processed-dir>/id_buckets.parquet)")
     parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
     parser.add_argument("--nproc", type=int, default=1, help="torchrun processes for training and embedding")
     parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED,

@@ -4,6 +4,7 @@
     location=location,
     post_hook=assert_retrieval_export_not_empty(location, 'user_id'),
     contract={'enforced': var('enforce_export_contracts', true)},
+    enabled=var('retrieval_exports', false),
 ) }}
 
 {#- The two-tower models' training rows: the positives of the training users (int_retrieval_positives),

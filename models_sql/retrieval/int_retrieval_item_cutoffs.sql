@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=var('retrieval_exports', false)) }}
 
 {#- The (cutoff, P item) pairs the retrieval exports need an item side of: every P item, touched or
     not, at each cutoff of the datasets in var retrieval_side_datasets, and the item of every

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=var('retrieval_exports', false)) }}
 
 {#- The two-tower models' training rows: (user, P item) pairs with a behavior of var
     retrieval_positives on a training label day (clicks, collects, carts, buys; [buys] by default),

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=var('retrieval_exports', false)) }}
 
 {#- The (cutoff, user) pairs the retrieval exports need a user side of: every user seen (any
     behavior on any item) by each cutoff of the datasets in var retrieval_side_datasets, and the user

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=var('retrieval_exports', false)) }}
 
 {#- The item side of the two-tower models, one row per (cutoff, P item) of int_retrieval_item_cutoffs:
     behaviour of all users on the item and on its category (every item of the category, inside and

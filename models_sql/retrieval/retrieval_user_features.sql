@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=var('retrieval_exports', false)) }}
 
 {#- The user side of the two-tower models, one row per (cutoff, user) of int_retrieval_user_cutoffs:
     behaviour on all items and on P items over the feature windows and the whole history, activity,

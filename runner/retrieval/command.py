@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
-from runner.paths import shown
-from runner.retrieval.session import RetrievalOptions, RetrievalSession
+from runner.paths import input_files, shown
+from runner.retrieval.runfolder import SIDES
+from runner.retrieval.session import TRAIN_EXPORT, VALIDATION_EXPORT, RetrievalOptions, RetrievalSession, side_export
 
 log = logging.getLogger("runner.retrieval")
 
@@ -18,7 +20,8 @@ BUDGET_GB = 4.0
 
 def options_from(args: argparse.Namespace) -> RetrievalOptions:
     return RetrievalOptions.for_exports(
-        args.config, args.processed_dir, outputs_dir=args.outputs, nproc=args.nproc, seed=args.seed,
+        args.config, args.processed_dir, buckets=args.buckets, outputs_dir=args.outputs, nproc=args.nproc,
+        seed=args.seed,
         # --benchmark retrieves again (the retrieval steps are the command's own); --retrain trains again
         force=args.force or args.benchmark or args.retrain, retrain=args.retrain,
         tzrec_python=args.tzrec_python, splits=tuple(args.splits), top_n=args.top_n,
@@ -40,7 +43,24 @@ def benchmark_table(records: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def ensure_exports(processed: Path, splits: tuple[str, ...]) -> None:
+    """Build the retrieval exports with dbt (var retrieval_exports: true) when one the steps read is missing; the
+    rest of the project must be built already (`python -m runner build`)."""
+    from runner.dbt import run_dbt
+
+    needed = [processed / TRAIN_EXPORT, processed / VALIDATION_EXPORT,
+              *(side_export(processed, side, split) for split in splits for side in SIDES)]
+    missing = [path for path in needed if not input_files(path)]
+    if not missing:
+        return
+    log.info("the retrieval exports %s are missing: building models_sql/retrieval with dbt",
+             ", ".join(shown(path) for path in missing))
+    run_dbt(["build", "--select", "path:models_sql/retrieval"],
+            dbt_vars={"retrieval_exports": True, "processed_dir": shown(processed)})
+
+
 def run_retrieve(args: argparse.Namespace) -> int:
+    ensure_exports(args.processed_dir, tuple(args.splits))
     session = RetrievalSession(options_from(args))
     outcomes = session.execute("retrieve")
     ran = [o.step for o in outcomes if o.ran]

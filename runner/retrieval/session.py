@@ -60,12 +60,14 @@ class RetrievalOptions(RunOptions):
     retrain: bool = False  # train (and so every later step) again
 
     @classmethod
-    def for_exports(cls, config: Path | str, processed: Path = PROCESSED_DIR, **options: Any) -> RetrievalOptions:
+    def for_exports(cls, config: Path | str, processed: Path = PROCESSED_DIR, buckets: Path | None = None,
+                    **options: Any) -> RetrievalOptions:
         """Train on <processed>/retrieval_train.parquet, evaluate on the validation users' positives, embed and
-        retrieve the sides <processed>/retrieval_{user,item}_<split>.parquet; id buckets from id_buckets.parquet."""
+        retrieve the sides <processed>/retrieval_{user,item}_<split>.parquet; id buckets from `buckets` (default:
+        <processed>/id_buckets.parquet)."""
         return cls(config=resolve_config(config), train_data=processed / TRAIN_EXPORT,
                    eval_data=processed / VALIDATION_EXPORT, predict_validation_data=None,
-                   buckets=processed / "id_buckets.parquet", processed_dir=processed, **options)
+                   buckets=buckets or processed / "id_buckets.parquet", processed_dir=processed, **options)
 
 
 def tower_columns(config_text: str) -> dict[str, set[str]]:

@@ -137,27 +137,28 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     bias_t = torch.from_numpy(group_bias)
     live = np.linalg.norm(user_emb, axis=-1) > 0  # [users, k]: MIND interests the routing filled
     live[~live.any(axis=1)] = True  # a user without one is scored by all (zero) vectors alike
-    live_vectors = user_emb[live]  # only the live interests are scored: [live rows, dim], user by user
     live_per_user = live.sum(axis=1)
-    first_row = np.concatenate([[0], np.cumsum(live_per_user)])
+    # the users in chunks of equal live interests, so that each chunk's best interest per item is one reduction
+    # over a [users, interests, items] block; only the live interests are scored
+    order = np.argsort(live_per_user, kind="stable")
     user_ids = users.column("user_id").to_numpy()
     cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     rows = 0
+    chunks = []
+    for m in np.unique(live_per_user):
+        members_m = order[live_per_user[order] == m]
+        step = max(1, args.rows_per_chunk // int(m))
+        chunks += [members_m[i:i + step] for i in range(0, members_m.size, step)]
     with torch.inference_mode(), pq.ParquetWriter(partial, SCHEMA) as writer:
-        begin = 0
-        while begin < n_users:
-            # the users whose live interests fill one chunk of rows (at least one user)
-            end = int(np.searchsorted(first_row, first_row[begin] + args.rows_per_chunk, side="right")) - 1
-            end = min(max(end, begin + 1), n_users)
-            chunk = torch.from_numpy(live_vectors[first_row[begin]:first_row[end]])
-            scores = chunk @ groups_t
-            if interests > 1:  # each user's best interest per item
-                owner = torch.from_numpy(np.repeat(np.arange(end - begin), live_per_user[begin:end]))
-                best = torch.full((end - begin, scores.shape[1]), float("-inf"))
-                scores = best.index_reduce_(0, owner, scores, "amax")
+        for chosen in chunks:
+            m = int(live_per_user[chosen[0]])
+            vectors_m = user_emb[chosen][live[chosen]].reshape(chosen.size * m, -1)
+            scores = (torch.from_numpy(np.ascontiguousarray(vectors_m)) @ groups_t)
+            if m > 1:  # each user's best interest per item
+                scores = scores.view(chosen.size, m, -1).amax(dim=1)
             scores += bias_t
             values, groups = torch.topk(scores, k, dim=1)
             values, groups = values.numpy(), groups.numpy()
@@ -168,8 +169,8 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
             total = int(take.sum())
             offsets = np.arange(total) - np.repeat(np.cumsum(take) - take, take)
             positions = members[np.repeat(starts[groups.ravel()], take) + offsets]
-            per_user = take.reshape(end - begin, -1).sum(axis=1)
-            user_rows = np.repeat(np.arange(begin, end), per_user)
+            per_user = take.reshape(chosen.size, -1).sum(axis=1)
+            user_rows = np.repeat(chosen, per_user)
             rank = np.arange(total) - np.repeat(np.cumsum(per_user) - per_user, per_user) + 1
             writer.write_table(pa.table({
                 "user_id": pa.array(user_ids[user_rows], pa.int64()),
@@ -180,7 +181,6 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
                 "retriever": pa.array([args.retriever] * total, pa.string()),
             }, schema=SCHEMA))
             rows += total
-            begin = end
     partial.replace(out)
     return {"users": int(n_users), "items": int(item_ids.size), "distinct_item_vectors": int(vectors.shape[0]),
             "interests": int(interests), "live_interests": int(live.sum()), "top_n": int(top_n), "rows": rows,
