@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from test_tzrec_smoke import _main
+from tiny_data import BUCKETS, write_buckets
 from tiny_retrieval_data import CUTOFF, NUM_ITEMS, NUM_USERS, write_tiny_retrieval_data
 
 from runner.paths import PROJECT_ROOT
@@ -129,6 +130,8 @@ def test_the_ranking_commands_refuse_a_two_tower_config_and_retrieve_a_ranking_o
              str(tiny_retrieval / "id_buckets.parquet"), "--outputs", str(outputs), "--tzrec-python", str(tzrec_python)]
     assert _main(train, caplog) == 1
     assert "is a two-tower model (dssm): `python -m runner retrieve --config dssm_tiny`" in caplog.text
-    assert _main(_args(FIXTURES / "deepfm_tiny.config", tiny_retrieval, outputs, tzrec_python), caplog) == 1
+    buckets = write_buckets(tmp_path / "ranking_buckets.parquet", BUCKETS)  # the ranking fixture's ids
+    assert _main(_args(FIXTURES / "deepfm_tiny.config", tiny_retrieval, outputs, tzrec_python, "--buckets",
+                       str(buckets)), caplog) == 1
     assert "is not a two-tower model (deepfm" in caplog.text
     assert not (outputs / "dssm_tiny" / "model").exists() and not (outputs / "deepfm_tiny" / "model").exists()

@@ -63,7 +63,7 @@ def _items(items: np.ndarray) -> dict[str, pa.Array]:
 
 def _positives(rng: np.random.Generator, rows: int, favourites: np.ndarray) -> pa.Table:
     users = rng.integers(0, NUM_USERS, rows)
-    wanted = rng.choice(favourites[users], axis=1)[:, 0]  # a favourite category per row
+    wanted = favourites[users, rng.integers(0, favourites.shape[1], rows)]  # a favourite category per row
     items = np.array([rng.choice(np.flatnonzero(np.arange(NUM_ITEMS) % NUM_CATEGORIES + 1 == c)) for c in wanted])
     columns = {"cutoff_date": pa.array([CUTOFF] * rows, pa.string()), "user_id": pa.array(user_id(users), pa.int64()),
                "item_id": pa.array(item_id(items), pa.int64()), "label": pa.array(np.ones(rows, np.int32), pa.int32())}
