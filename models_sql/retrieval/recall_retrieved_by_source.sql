@@ -81,7 +81,7 @@ retrieved_counts as (
         retrieved.cutoff_date,
         top_ns.top_n,
         count(*) as retrieved_pairs,
-        sum(retrieved.is_touched) as retrieved_touched_pairs
+        cast(sum(retrieved.is_touched) as bigint) as retrieved_touched_pairs
 
     from retrieved
     inner join top_ns on retrieved.recall_rank <= top_ns.top_n
