@@ -121,3 +121,20 @@ def test_the_benchmark_table_says_whether_each_retrieval_kept_to_the_budget() ->
     assert "within 120 s and 4 GB" in lines[0]
     assert lines[1].split()[:3] == ["retrieve_eval", "20,000", "550,016"] and lines[1].endswith("yes")
     assert lines[2].endswith("NO")
+
+
+def test_retrieve_builds_the_retrieval_exports_only_when_one_is_missing(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.dbt
+    from runner.retrieval.command import ensure_exports
+
+    calls: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(runner.dbt, "run_dbt", lambda args, dbt_vars: calls.append((list(args), dbt_vars)))
+    names = ["retrieval_train", "retrieval_validation", "retrieval_user_eval", "retrieval_item_eval"]
+    for name in names:
+        (tmp_path / f"{name}.parquet").write_text("x")
+    ensure_exports(tmp_path, ("eval",))
+    assert calls == []
+    ensure_exports(tmp_path, ("eval", "predict"))  # the predict day's sides are missing
+    assert calls == [(["build", "--select", "path:models_sql/retrieval"],
+                      {"retrieval_exports": True, "processed_dir": str(tmp_path)})]
