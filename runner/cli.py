@@ -10,7 +10,14 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_TRAINING_SEED, DEFAULT_USERS
+from runner.defaults import (
+    DEFAULT_GENERATOR_SEED,
+    DEFAULT_MODEL_SEEDS,
+    DEFAULT_POPULARITY_CORRECTION,
+    DEFAULT_RETRIEVAL_TOP_N,
+    DEFAULT_TRAINING_SEED,
+    DEFAULT_USERS,
+)
 from runner.paths import (
     EVAL_EXPORT,
     EXPERIMENTS_CSV,
@@ -46,6 +53,7 @@ TorchEasyRec models, one experiment at a time (each step reuses the finished ste
   python -m runner export   --config ...   # TorchScript model for predict
   python -m runner predict  --config ...   # predictions of the eval, predict and validation sets
   python -m runner configs list            # every experiment; configs render|diff|index
+  python -m runner retrieve --config stage1_dssm_v1   # two-tower retrieval: each user's top-N items of P
 
 Comparing models on several generated months (docs/guide/evaluation.md#studies):
   python -m runner study                # GBDT and tzrec configs x model seeds x generator seeds, all scored
@@ -343,6 +351,46 @@ def _add_tzrec_step(commands: argparse._SubParsersAction, name: str) -> None:
                         help="seed of Python, NumPy and torch in every process")
 
 
+def _add_retrieve(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "retrieve",
+        help="two-tower retrieval (DSSM, MIND): train, export both towers, embed, each user's top-N items",
+        description=(
+            "For a two-tower experiment (configs/experiments/stage1_*.yml): train it on the retrieval exports "
+            "(data/processed/retrieval_train.parquet, evaluated on retrieval_validation.parquet), export the user "
+            "and the item tower, embed every user and every P item of each split's cutoff "
+            "(retrieval_{user,item}_<split>.parquet) and retrieve each user's top-N items by similarity, exactly. "
+            "Writes outputs/<name>/retrieved/<split>/part-0.parquet (user_id, item_id, cutoff_date, recall_score, "
+            "recall_rank, retriever); dbt reads it back with --vars '{retrieval_runs: [outputs/<name>]}'. Finished "
+            "steps are reused. Guide: docs/guide/models.md#two-tower-retrieval."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, required=True,
+                        help="a two-tower experiment, by name (stage1_dssm_v1) or file")
+    parser.add_argument("--top-n", type=int, default=DEFAULT_RETRIEVAL_TOP_N, help="items retrieved per user")
+    parser.add_argument("--splits", nargs="+", default=["eval", "predict"], choices=["eval", "predict"],
+                        help="the cutoffs to retrieve for (the eval day's, the predict day's)")
+    parser.add_argument("--popularity-correction", type=float, default=DEFAULT_POPULARITY_CORRECTION,
+                        metavar="BETA", help="add BETA * log q(item) to every score, q the item's share of the "
+                        "training rows (1: the logQ correction of in-batch negatives; 0: none)")
+    parser.add_argument("--benchmark", action="store_true",
+                        help="retrieve again and print each retrieval's time and peak memory")
+    parser.add_argument("--force", action="store_true", help="retrieve again (earlier finished steps are reused)")
+    parser.add_argument("--retrain", action="store_true", help="train again, and so every later step")
+    parser.add_argument("--processed-dir", type=Path, default=PROCESSED_DIR, help="folder of the retrieval exports")
+    parser.add_argument("--buckets", type=Path, default=None,
+                        help="bucket-size file that fills `num_buckets: 0` (default: "
+                        "<processed-dir>/id_buckets.parquet)")
+    parser.add_argument("--outputs", type=Path, default=OUTPUTS_DIR, help="folder holding the run folders")
+    parser.add_argument("--nproc", type=int, default=1, help="torchrun processes for training and embedding")
+    parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING_SEED,
+                        help="seed of Python, NumPy and torch in every process")
+    parser.add_argument("--tzrec-python", default=None,
+                        help="Python interpreter with tzrec installed (default: $TZREC_PYTHON, else "
+                        ".venv-tzrec/bin/python)")
+
+
 def _add_baseline(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "baseline",
@@ -528,8 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
         add(commands)
     for name in TZREC_STEPS:
         _add_tzrec_step(commands, name)
-    for add in (_add_score, _add_submit, _add_baseline, _add_ensemble, _add_study, _add_report, _add_benchmark,
-                _add_contracts, _add_configs):
+    for add in (_add_retrieve, _add_score, _add_submit, _add_baseline, _add_ensemble, _add_study, _add_report,
+                _add_benchmark, _add_contracts, _add_configs):
         add(commands)
     return parser
 

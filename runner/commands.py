@@ -110,6 +110,13 @@ def tzrec_step(args: argparse.Namespace) -> int:
     return 0
 
 
+def retrieve(args: argparse.Namespace) -> int:
+    """Two-tower retrieval: train, export, embed, top-N per user (runner.retrieval)."""
+    from runner.retrieval.command import run_retrieve
+
+    return run_retrieve(args)
+
+
 def baseline(args: argparse.Namespace) -> int:
     from runner.baselines.gbdt import GbdtParams, train_gbdt
 
@@ -184,8 +191,8 @@ def configs(args: argparse.Namespace) -> int:
 
 COMMANDS = {"generate": generate, "build": build, "profile": profile, "oracle": oracle, "run": run,
             "train": tzrec_step, "evaluate": tzrec_step, "export": tzrec_step, "predict": tzrec_step,
-            "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble, "study": study,
-            "report": report, "benchmark": benchmark,
+            "retrieve": retrieve, "score": score, "submit": submit, "baseline": baseline, "ensemble": ensemble,
+            "study": study, "report": report, "benchmark": benchmark,
             "contracts": contracts, "configs": configs}
 
 

@@ -17,3 +17,8 @@ DEFAULT_MODEL_SEEDS = (1, 2, 3)
 
 # The paired user bootstrap of the study reports (runner.bootstrap).
 DEFAULT_BOOTSTRAP_SEED = 20141219
+
+# The two-tower retrieval (`python -m runner retrieve`): items retrieved per user, and the popularity correction
+# BETA of score + BETA * log q(item) (runner/tzrec_shims/tzrec_runner_retrieve.py; 0 = none).
+DEFAULT_RETRIEVAL_TOP_N = 200
+DEFAULT_POPULARITY_CORRECTION = 0.0

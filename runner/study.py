@@ -511,6 +511,13 @@ def one_seed_ensemble(workspace: Workspace, name: str, stems: list[str], runs: d
 
 
 def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[str, Any]]:
+    from runner.dbt import project_vars
+
+    # dbt ignores a var it does not declare: a misspelled (or not yet added) one would build the default months
+    undeclared = sorted(set(study.dbt_vars) - set(project_vars()))
+    if undeclared:
+        raise StudyError(f"{study.source}: dbt_vars sets {', '.join(undeclared)}, which dbt_project.yml does not "
+                         "declare, so dbt would build the months without it: fix the name, or declare the var")
     records = []
     for generator_seed in study.generator_seeds:
         if only_seeds and generator_seed not in only_seeds:

@@ -124,3 +124,21 @@ def contract_columns(path: Path = EXPORTS_YML, model: str = TRAIN_EXPORT_MODEL) 
     except OSError as error:
         raise ContractError(f"cannot read the export contract {path}: {error}") from error
     return list(_columns(path, modified_ns, model))
+
+
+# ---- two-tower families: their features come from the retrieval exports' contract ----------------------------
+# models_sql/retrieval/_retrieval__models.yml documents the exports of the two-tower models (a user side, an item
+# side, and training rows holding both); an experiment of one of these families selects its user and item tower
+# groups from the columns of its training export (docs/guide/models.md#two-tower-retrieval).
+RETRIEVAL_EXPORTS_YML = PROJECT_ROOT / "models_sql" / "retrieval" / "_retrieval__models.yml"
+RETRIEVAL_TRAIN_MODEL = "export_retrieval_train"
+TWO_TOWER_FAMILIES = ("dssm", "dssm_v2", "mind")
+
+
+def family_contract(family: str, contract: Path = EXPORTS_YML) -> tuple[Path, str]:
+    """The contract file and export model a family's features are selected from: a two-tower family reads the
+    retrieval exports' training export (from RETRIEVAL_EXPORTS_YML when `contract` is the default), any other
+    family the ranking exports' training export (from `contract`)."""
+    if family in TWO_TOWER_FAMILIES:
+        return (RETRIEVAL_EXPORTS_YML if contract == EXPORTS_YML else contract), RETRIEVAL_TRAIN_MODEL
+    return contract, TRAIN_EXPORT_MODEL

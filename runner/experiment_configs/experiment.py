@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from runner.dbt import project_vars
-from runner.experiment_configs.contract import EXPORTS_YML, contract_columns
+from runner.experiment_configs.contract import EXPORTS_YML, contract_columns, family_contract
 from runner.experiment_configs.features import FeatureSelection, build_features, merge_selections
 from runner.paths import PROJECT_ROOT, shown
 
@@ -220,6 +220,7 @@ class RenderSpec:
     changes: tuple[tuple[str, str, Any], ...]  # (file, path, value), root first
     features_summary: str
     description: str
+    contract: Path = EXPORTS_YML  # the contract file the features were selected from
 
     @property
     def header(self) -> str:
@@ -227,7 +228,7 @@ class RenderSpec:
         return "\n".join([
             f"{self.name}: {self.description}",
             f"Base chain: {chain}",
-            f"Features from {shown(EXPORTS_YML)}: {self.features_summary}",
+            f"Features from {shown(self.contract)}: {self.features_summary}",
             f"Rendered by `python -m runner configs render {self.name}`: edit {shown(self.source)}, not this file.",
             "num_buckets: 0, train_input_path, eval_input_path and model_dir are filled by the runner when it trains.",
         ])
@@ -254,9 +255,10 @@ def render_spec(path: Path, contract: Path = EXPORTS_YML, known: Mapping[str, Ex
     where = " <- ".join(shown(e.path) for e in chain if e.features)
     selection = FeatureSelection.from_mapping(merge_selections(layers), where)
     sequence_length = int(project_vars().get(SEQUENCE_LENGTH_VAR, 0) or 0)
-    features = build_features(selection, contract_columns(contract), sequence_length, where)
+    contract_path, export_model = family_contract(base.stem, contract)
+    features = build_features(selection, contract_columns(contract_path, export_model), sequence_length, where)
     return RenderSpec(
         name=experiment.name, source=path, base=base, chain=tuple(e.name for e in chain),
         feature_configs=features.feature_configs, feature_groups=features.groups,
         changes=tuple((shown(owner.path), key, value) for owner, key, value in chain_changes(chain)),
-        features_summary=features.summary(selection), description=experiment.description)
+        features_summary=features.summary(selection), description=experiment.description, contract=contract_path)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,8 @@ from runner.tzrec.runfolder import DOWNSTREAM, EVAL_RESULT, TRAIN_RESULT, RunFol
 log = logging.getLogger("runner.tzrec")
 
 RESERVED_COLUMNS = ("user_id", "item_id")
+# tzrec's two-tower (match) models, which `python -m runner retrieve` runs (runner/retrieval/), not these commands
+TWO_TOWER_MODELS = ("dssm", "dssm_v2", "mind")
 OPTIONAL_RESERVED_COLUMNS = ("cutoff_date", "label")
 CHAINS = {
     "train": ("train",),
@@ -128,7 +130,14 @@ class StepOutcome:
 
 
 class Session:
-    """One command on one config: renders the config, plans the steps, checks the data, runs."""
+    """One command on one config: renders the config, plans the steps, checks the data, runs.
+
+    The step tables (CHAINS, OWN_STEPS, UPSTREAM, DOWNSTREAM), the run folder's class and the function that runs
+    each step are read through the methods below, so that a session of other steps (the two-tower retrieval's,
+    runner/retrieval/session.py) reuses the planning, the reuse of finished steps and the running."""
+
+    run_folder_type: type[RunFolder] = RunFolder
+    two_tower = False  # whether the session runs a two-tower model (the retrieval's) or a ranking model
 
     def __init__(self, options: RunOptions) -> None:
         if options.nproc < 1:
@@ -137,8 +146,15 @@ class Session:
             raise FileNotFoundError(missing_config_message(options.config))
         self.options = options
         self.python = find_tzrec_python(options.tzrec_python)
-        self.run = RunFolder.for_config(options.config, options.outputs_dir)
+        self.run = self.run_folder_type.for_config(options.config, options.outputs_dir)
         self.summary = self._render()
+        if (self.summary.model in TWO_TOWER_MODELS) != self.two_tower:
+            raise ConfigError(
+                f"{shown(options.config)} is a two-tower model ({self.summary.model}): `python -m runner retrieve "
+                f"--config {options.config.stem}` trains it, exports its towers and retrieves (docs/guide/models.md)"
+                if not self.two_tower else
+                f"{shown(options.config)} is not a two-tower model ({self.summary.model}; retrieval runs "
+                f"{', '.join(TWO_TOWER_MODELS)}): train it with `python -m runner train`")
 
     @property
     def predict_eval_data(self) -> Path:
@@ -157,6 +173,28 @@ class Session:
         """The command's steps; predict_validation only when there is validation data to predict."""
         return tuple(step for step in CHAINS[command]
                      if step != "predict_validation" or self.options.predict_validation_data is not None)
+
+    def own_steps(self, command: str) -> set[str]:
+        """The steps --force runs again (the command's own)."""
+        return OWN_STEPS[command]
+
+    def owner(self, step: str) -> str:
+        """The command line that runs the step again, e.g. `train --force`."""
+        return next(f"{name} --force" for name, steps in OWN_STEPS.items() if step in steps)
+
+    def upstream(self, step: str) -> str | None:
+        """The step whose record a step's fingerprint includes (None: the first step)."""
+        return UPSTREAM[step]
+
+    def downstream(self, step: str) -> tuple[str, ...]:
+        """The steps built from a step's outputs (removed when it runs again)."""
+        return DOWNSTREAM[step]
+
+    def step_runner(self, step: str) -> Callable[[str], dict[str, Any]]:
+        """The method that runs a step and returns its record."""
+        return {"train": self._run_train, "evaluate": self._run_evaluate, "export": self._run_export,
+                "predict_eval": self._run_predict, "predict_predict": self._run_predict,
+                "predict_validation": self._run_predict}[step]
 
     # ---- config --------------------------------------------------------------------------------
 
@@ -196,7 +234,7 @@ class Session:
         if step == "train":
             return {"config": config_hash(self.run.pipeline_config),
                     "train_data": self._data_stamp(options.train_path), "seed": options.seed}
-        upstream = {"upstream": self.run.record_id(UPSTREAM[step])}
+        upstream = {"upstream": self.run.record_id(self.upstream(step))}
         if step == "evaluate":
             return {**upstream, "eval_data": self._data_stamp(options.eval_data)}
         if step == "export":
@@ -204,11 +242,11 @@ class Session:
         return {**upstream, "data": self._data_stamp(self.prediction_input(step.removeprefix("predict_")))}
 
     def plan(self, command: str) -> list[StepOutcome]:
-        chain, own = self.chain(command), OWN_STEPS[command]
+        chain, own = self.chain(command), self.own_steps(command)
         planned: list[StepOutcome] = []
         running: set[str] = set()
         for step in chain:
-            upstream = UPSTREAM[step]
+            upstream = self.upstream(step)
             if self.options.force and step in own:
                 outcome = StepOutcome(step, True, "--force")
             elif upstream in running:
@@ -259,17 +297,13 @@ class Session:
         for outcome in planned:
             if not outcome.ran:
                 outcome.record = self.run.read_record(outcome.step) or {}
-                owner = next(name for name, steps in OWN_STEPS.items() if outcome.step in steps)
-                log.info("%s: reusing the finished step in %s (%s; `%s --force` runs it again)", outcome.step,
-                         shown(self.run.root), outcome.reason, owner)
+                log.info("%s: reusing the finished step in %s (%s; `%s` runs it again)", outcome.step,
+                         shown(self.run.root), outcome.reason, self.owner(outcome.step))
                 continue
             log.info("%s: running (%s)", outcome.step, outcome.reason)
-            for later in (outcome.step, *DOWNSTREAM[outcome.step]):
+            for later in (outcome.step, *self.downstream(outcome.step)):
                 self.run.remove_outputs(later)
-            runners = {"train": self._run_train, "evaluate": self._run_evaluate, "export": self._run_export,
-                       "predict_eval": self._run_predict, "predict_predict": self._run_predict,
-                       "predict_validation": self._run_predict}
-            outcome.record = runners[outcome.step](outcome.step)
+            outcome.record = self.step_runner(outcome.step)(outcome.step)
         return planned
 
     def _env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -322,7 +356,7 @@ class Session:
                             "--export_dir", str(self.run.export_dir), *checkpoint_args],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env({"QUANT_EMB": "0"}))
-        log.info("export: %s", shown(self.run.export_dir / "scripted_model.pt"))
+        log.info("export: %s", shown(self.run.export_dir))
         return self._finish(step, cost, chosen)
 
     def _run_predict(self, step: str) -> dict[str, Any]:

@@ -39,8 +39,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def generated_build(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> tuple[DbtProject, DbtRun, Path]:
     """`dbt build` of the whole project on the generated month, once per session: (project, run, exports folder).
-    Tests that add to its database (the scoring models) only add tables."""
+    Tests that add to its database (the scoring models) only add tables. The two-tower retrieval models
+    (off by default) are built too, so their contracts, data tests and unit tests run."""
     project = DbtProject(tmp_path_factory.mktemp("generated"))
     processed = project.workdir / "processed"  # created by the build itself
-    run = project.run("build", dbt_vars=generated_vars(generated, processed)).check()
+    run = project.run("build", dbt_vars=generated_vars(generated, processed, retrieval_exports=True)).check()
     return project, run, processed

@@ -10,6 +10,7 @@ import pytest
 from tiny_data import write_buckets
 
 from runner.contracts import documented_columns
+from runner.experiment_configs.contract import RETRIEVAL_EXPORTS_YML
 from runner.tzrec.config import (
     ConfigError,
     ConfigSummary,
@@ -20,7 +21,7 @@ from runner.tzrec.config import (
     render_config,
     train_export_of,
 )
-from runner.tzrec.steps import RunOptions
+from runner.tzrec.steps import TWO_TOWER_MODELS, RunOptions
 
 FIELDS = {"train_input_path": "/data/train.parquet", "eval_input_path": "/data/eval/*.parquet", "model_dir": "/m"}
 
@@ -141,9 +142,14 @@ CHECKED_IN = sorted((Path(__file__).resolve().parents[2] / "configs" / "experime
 def test_every_checked_in_config_reads_only_exported_columns(tzrec_python: Path, config: Path) -> None:
     summary = describe_config(tzrec_python, config)
     check_supported(summary)
-    documented = documented_columns()
-    train_export = train_export_of(config).removesuffix(".parquet")
-    train, predict = set(documented[f"export_{train_export}"]), set(documented["export_predict"])
+    if summary.model in TWO_TOWER_MODELS:  # the retrieval exports: each tower reads its side's export
+        documented = documented_columns(RETRIEVAL_EXPORTS_YML)
+        train = set(documented["export_retrieval_train"])
+        predict = set(documented["export_retrieval_user_predict"]) | set(documented["export_retrieval_item_predict"])
+    else:
+        documented = documented_columns()
+        train_export = train_export_of(config).removesuffix(".parquet")
+        train, predict = set(documented[f"export_{train_export}"]), set(documented["export_predict"])
     # a sequence feature's column is <sequence>__<feature>, as the exports name it
     columns = {feature.column for feature in summary.features}
     assert columns, config

@@ -1,0 +1,279 @@
+{#- Building blocks of the two-tower retrieval's models and exports (models_sql/retrieval). -#}
+
+{#- var retrieval_positives, checked: the behavior counts of int_user_item_daily (clicks, collects,
+    carts, buys) of which one above 0 on a training label day makes a (user, P item) pair a training
+    positive of the two-tower models. -#}
+{% macro retrieval_positive_measures() -%}
+    {%- set measures = var('retrieval_positives') -%}
+    {%- set known = behavior_measures() -%}
+    {%- if measures is string or measures is not iterable or measures | length == 0
+        or measures | reject('in', known) | list | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var retrieval_positives must be a non-empty list of " ~ (known | join(', '))
+            ~ " (the behaviors that make a training positive), e.g. [buys] or [carts, buys]; got "
+            ~ (measures | string)
+        ) }}
+    {%- endif -%}
+    {{ return(measures) }}
+{%- endmacro %}
+
+
+{#- var retrieval_side_datasets, checked: the label-calendar datasets whose cutoffs get a whole user side
+    (every user seen by the cutoff) and a whole item side (every P item). -#}
+{% macro retrieval_side_datasets() -%}
+    {%- set datasets = var('retrieval_side_datasets') -%}
+    {%- set known = ['train', 'eval', 'predict'] -%}
+    {%- if datasets is string or datasets is not iterable or datasets | length == 0
+        or datasets | reject('in', known) | list | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var retrieval_side_datasets must be a non-empty list of " ~ (known | join(', '))
+            ~ ", e.g. [eval, predict]; got " ~ (datasets | string)
+        ) }}
+    {%- endif -%}
+    {{ return(datasets) }}
+{%- endmacro %}
+
+
+{#- A SQL list of strings for `in (...)`: ('eval', 'predict'). -#}
+{% macro string_list(values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append(sql_string(value)) -%}
+    {%- endfor -%}
+    ({{ quoted | join(', ') }})
+{%- endmacro %}
+
+
+{#- The count columns of the user side: behavior on all items and on P items over each feature window
+    and the whole history (u_<measure>_<w>d, u_<measure>_all, u_p_...). -#}
+{% macro retrieval_user_count_columns() -%}
+    {%- set names = [] -%}
+    {%- for measures in [behavior_measures() + ['active_days'], ['p_clicks', 'p_carts', 'p_buys']] -%}
+        {%- for window in var('feature_windows') -%}
+            {%- for measure in measures %}{% do names.append('u_' ~ measure ~ '_' ~ window ~ 'd') %}{% endfor -%}
+        {%- endfor -%}
+        {%- for measure in measures %}{% do names.append('u_' ~ measure ~ '_all') %}{% endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- The count columns of the item side with `prefix` i (the item's, with its audience i_users_*) or c (its
+    category's). -#}
+{% macro retrieval_item_count_columns(prefix) -%}
+    {%- set names = [] -%}
+    {%- for window in var('feature_windows') -%}
+        {%- for measure in behavior_measures() %}{% do names.append(prefix ~ '_' ~ measure ~ '_' ~ window ~ 'd') %}{% endfor -%}
+    {%- endfor -%}
+    {%- for measure in behavior_measures() %}{% do names.append(prefix ~ '_' ~ measure ~ '_all') %}{% endfor -%}
+    {%- if prefix == 'i' -%}
+        {%- for window in var('feature_windows') %}{% do names.append('i_users_' ~ window ~ 'd') %}{% endfor -%}
+        {%- do names.append('i_users_all') -%}
+    {%- endif -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- Every feature column of a side ('user' or 'item'), in the order of retrieval_<side>_features and the
+    exports. -#}
+{% macro retrieval_side_feature_names(side) -%}
+    {%- if side == 'user' -%}
+        {{ return(['user_code', 'hist__item_code', 'hist__category_code', 'p_hist__category_code']
+                  + retrieval_user_count_columns()
+                  + ['u_hours_since_last_event', 'u_buy_per_click_all', 'u_p_buy_per_click_all']) }}
+    {%- elif side == 'item' -%}
+        {{ return(['item_code', 'category_code'] + retrieval_item_count_columns('i')
+                  + ['i_hours_since_last_event', 'i_buy_per_click_all'] + retrieval_item_count_columns('c')
+                  + ['c_buy_per_click_all']) }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("retrieval_side_feature_names: side is 'user' or 'item', not " ~ side) }}
+{%- endmacro %}
+
+
+{#- The feature columns of one side (retrieval_side_feature_names), model-ready, each after a comma: id
+    codes as BIGINT, sequences (<sequence>__<feature>) as they are, ratios (names with _per_) as doubles,
+    every other number (counts, hours since) as ln(1 + x), as the ranking exports have them. -#}
+{% macro retrieval_side_columns(side, alias) -%}
+    {%- for name in retrieval_side_feature_names(side) %}
+        {%- if '__' in name %}
+    , {{ alias }}.{{ name }}
+        {%- elif name.endswith('_code') %}
+    , cast({{ alias }}.{{ name }} as bigint) as {{ name }}
+        {%- elif '_per_' in name %}
+    , cast({{ alias }}.{{ name }} as double) as {{ name }}
+        {%- else %}
+    , ln(1 + cast(greatest({{ alias }}.{{ name }}, 0) as double)) as {{ name }}
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The query of a training export (export_retrieval_train, export_retrieval_validation): the positives of
+    one int_retrieval_positives dataset ('train' or 'validation'), each with its user's side and its item's
+    side as of the positive's cutoff (the day before its label day), label 1, in a seeded shuffle so that
+    one user's or one day's rows do not fill a batch (the in-batch negatives are the batch's other items). -#}
+{% macro retrieval_training_export(dataset) -%}
+
+with
+
+positives as (
+
+    select
+        *,
+        cast(cutoff_date as {{ string_type() }}) || ':' || cast(user_id as {{ string_type() }})
+        || ':' || cast(item_id as {{ string_type() }})
+            as sample_key
+
+    from {{ ref('int_retrieval_positives') }}
+    where dataset = '{{ dataset }}'
+
+),
+
+users as (
+
+    select * from {{ ref('retrieval_user_features') }}
+
+),
+
+items as (
+
+    select * from {{ ref('retrieval_item_features') }}
+
+),
+
+final as (
+
+    select
+        -- tzrec reads no date type, even as a pass-through column: 'YYYY-MM-DD'
+        cast(positives.cutoff_date as {{ string_type() }}) as cutoff_date,
+        positives.user_id,
+        positives.item_id,
+        cast(1 as integer) as label
+        {{- retrieval_side_columns('user', 'users') }}
+        {{- retrieval_side_columns('item', 'items') }}
+
+    from positives
+    inner join users
+        on
+            positives.cutoff_date = users.cutoff_date
+            and positives.user_id = users.user_id
+    inner join items
+        on
+            positives.cutoff_date = items.cutoff_date
+            and positives.item_id = items.item_id
+    -- the key breaks ties of the 32-bit hash, so every engine writes the same order
+    order by {{ hash_fraction('positives.sample_key', var('sampling_seed') + 2) }}, positives.sample_key
+
+)
+
+select * from final
+
+{%- endmacro %}
+
+
+{#- The query of a side export: 'user' (every user seen by the cutoff) or 'item' (every P item) at the
+    cutoff of one label-calendar dataset ('eval', 'predict'; a dataset of var retrieval_side_datasets),
+    ordered by id. -#}
+{% macro retrieval_side_export(side, dataset) -%}
+    {%- if dataset not in retrieval_side_datasets() -%}
+        {{ exceptions.raise_compiler_error(
+            "the retrieval " ~ side ~ " export of dataset '" ~ dataset ~ "' needs it in var retrieval_side_datasets ("
+            ~ (var('retrieval_side_datasets') | join(', ')) ~ "): add it there"
+        ) }}
+    {%- endif -%}
+    {%- set relation = ref('retrieval_' ~ side ~ '_features') -%}
+    {%- set key = side ~ '_id' %}
+
+with
+
+calendar as (
+
+    select * from {{ ref('int_label_calendar') }}
+    where dataset = '{{ dataset }}'
+
+),
+
+sides as (
+
+    select * from {{ relation }}
+
+),
+
+final as (
+
+    select
+        cast(sides.cutoff_date as {{ string_type() }}) as cutoff_date,
+        sides.{{ key }}
+        {{- retrieval_side_columns(side, 'sides') }}
+
+    from sides
+    inner join calendar on sides.cutoff_date = calendar.cutoff_date
+    order by sides.{{ key }}
+
+)
+
+select * from final
+
+{%- endmacro %}
+
+
+{#- Post-hook of every retrieval export: fails the model when the written file holds no real row (dbt-duckdb
+    writes one all-null row for an empty query, dbt-duckdb #848), naming the file and the key column. -#}
+{% macro assert_retrieval_export_not_empty(location, key) -%}
+    {{ return(adapter.dispatch('assert_retrieval_export_not_empty', 'tianchi')(location, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__assert_retrieval_export_not_empty(location, key) -%}
+    select
+        case
+            when count({{ key }}) = 0
+                then error('export {{ location }} is empty (dbt-duckdb wrote its all-null placeholder row there): '
+                    || 'check the calendar vars, retrieval_side_datasets, retrieval_positives and the raw data')
+        end as export_not_empty
+    from read_parquet('{{ location }}')
+{%- endmacro %}
+
+{% macro spark__assert_retrieval_export_not_empty(location, key) -%}
+    select assert_true(
+        count({{ key }}) > 0,
+        'export {{ location }} is empty: check the calendar vars, retrieval_side_datasets, retrieval_positives '
+        || 'and the raw data'
+    ) as export_not_empty
+    from parquet.`{{ location }}`
+{%- endmacro %}
+
+{% macro default__assert_retrieval_export_not_empty(location, key) -%}
+    select 1 as export_not_empty
+{%- endmacro %}
+
+
+{#- The retrieved pairs of var retrieval_runs (`python -m runner retrieve` writes <run>/retrieved/<split>/
+    part-*.parquet), as a relation: the source `retrieval.retrieved` on DuckDB (its external_location reads
+    every run's files), the runs' folders on Spark. -#}
+{% macro retrieved_relation() -%}
+    {{ return(adapter.dispatch('retrieved_relation', 'tianchi')()) }}
+{%- endmacro %}
+
+{% macro duckdb__retrieved_relation() -%}
+    {{ source('retrieval', 'retrieved') }}
+{%- endmacro %}
+
+{% macro spark__retrieved_relation() -%}
+    (
+    {%- for run in var('retrieval_runs') %}
+        select * from parquet.`{{ run }}/retrieved/*/*.parquet`
+        {{ "union all" if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro default__retrieved_relation() -%}
+    {{ not_ported('retrieved_relation') }}
+{%- endmacro %}
+
+
+
+{#- Whether a row of int_user_item_daily (aliased) has a behavior of var retrieval_positives. -#}
+{% macro retrieval_positive_condition(alias) -%}
+    ({% for measure in retrieval_positive_measures() %}{{ alias }}.{{ measure }} > 0{{ " or " if not loop.last }}{% endfor %})
+{%- endmacro %}

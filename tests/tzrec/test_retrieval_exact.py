@@ -1,0 +1,111 @@
+"""The retrieval (runner/tzrec_shims/tzrec_runner_retrieve.py) against a brute force, on hand-made embeddings: exact
+top-N, ties to the smaller item_id, a MIND user's empty interests left out, the popularity correction."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from runner.tzrec.interpreter import child_env
+
+TEMPERATURE = 0.5
+
+
+def _write(path: Path, ids: np.ndarray, key: str, column: str, embeddings: list) -> Path:
+    table = {key: pa.array(ids, pa.int64()), column: pa.array(embeddings)}
+    if key == "user_id":
+        table["cutoff_date"] = pa.array(["2014-12-17"] * len(ids), pa.string())
+    path.mkdir(parents=True)
+    pq.write_table(pa.table(table), path / "part-0.parquet")
+    return path
+
+
+def _retrieve(python: Path, users: Path, items: Path, out: Path, top_n: int, *extra: str) -> dict:
+    completed = subprocess.run(
+        [str(python), "-m", "tzrec_runner_retrieve", "--users", str(users), "--items", str(items), "--out", str(out),
+         "--top-n", str(top_n), "--retriever", "tiny", "--temperature", str(TEMPERATURE), "--rows-per-chunk", "3",
+         *extra], capture_output=True, text=True, env=child_env(), check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _brute_force(user_vectors: np.ndarray, item_ids: np.ndarray, item_vectors: np.ndarray, bias: np.ndarray,
+                 top_n: int) -> list[list[int]]:
+    """Each user's top_n item ids: highest score first, equal scores by item_id (users x interests x dim)."""
+    scores = np.einsum("ukd,id->uki", user_vectors, item_vectors) / TEMPERATURE
+    live = np.linalg.norm(user_vectors, axis=-1) > 0
+    scores = np.where(live[:, :, None], scores, -np.inf).max(axis=1) + bias
+    return [[int(item_ids[i]) for i in np.lexsort((item_ids, -np.round(row, 4)))[:top_n]] for row in scores]
+
+
+@pytest.fixture()
+def items(tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(30, 4)).astype(np.float32)
+    # ten items share one vector, longer than any other (untouched items of a category): ties
+    vectors[10:20] = 6 * vectors[10] / np.linalg.norm(vectors[10])
+    ids = rng.permutation(np.arange(1000, 1030)).astype(np.int64)  # not in id order in the file
+    return ids, vectors
+
+
+@pytest.mark.tzrec
+def test_top_n_is_exact_with_ties_by_item_id(tzrec_python: Path, tmp_path: Path,
+                                             items: tuple[np.ndarray, np.ndarray]) -> None:
+    ids, vectors = items
+    rng = np.random.default_rng(4)
+    users = rng.normal(size=(7, 4)).astype(np.float32)
+    users[0] = vectors[10]  # this user's best items are the ten tied ones: top 6 takes the 6 smallest ids
+    user_dir = _write(tmp_path / "users", np.arange(7) + 50, "user_id", "user_tower_emb", users.tolist())
+    item_dir = _write(tmp_path / "items", ids, "item_id", "item_tower_emb", vectors.tolist())
+    out = tmp_path / "retrieved" / "part-0.parquet"
+    summary = _retrieve(tzrec_python, user_dir, item_dir, out, 6)
+    assert summary["users"] == 7 and summary["items"] == 30 and summary["distinct_item_vectors"] == 21
+
+    table = pq.read_table(out)
+    assert table.schema.names == ["user_id", "item_id", "cutoff_date", "recall_score", "recall_rank", "retriever"]
+    expected = _brute_force(users[:, None, :], ids, vectors, np.zeros(30), 6)
+    for position, user in enumerate(np.arange(7) + 50):
+        rows = table.filter(pa.compute.equal(table.column("user_id"), user))
+        assert rows.column("recall_rank").to_pylist() == [1, 2, 3, 4, 5, 6]
+        assert rows.column("item_id").to_pylist() == expected[position]
+        scores = rows.column("recall_score").to_numpy()
+        assert np.all(np.diff(scores) <= 1e-6)
+    tied = sorted(int(i) for i in ids[10:20])[:6]
+    assert table.filter(pa.compute.equal(table.column("user_id"), 50)).column("item_id").to_pylist() == tied
+
+
+@pytest.mark.tzrec
+def test_a_mind_user_is_scored_by_its_best_live_interest_and_popularity_shifts_scores(
+        tzrec_python: Path, tmp_path: Path, items: tuple[np.ndarray, np.ndarray]) -> None:
+    ids, vectors = items
+    rng = np.random.default_rng(5)
+    interests = rng.normal(size=(5, 3, 4)).astype(np.float32)
+    interests[:, 2] = 0  # the routing filled two interests of three
+    interests[0, 1] = 0  # and one of this user's
+    user_dir = _write(tmp_path / "users", np.arange(5) + 70, "user_id", "user_tower_emb", interests.tolist())
+    item_dir = _write(tmp_path / "items", ids, "item_id", "item_tower_emb", vectors.tolist())
+    positives = tmp_path / "positives.parquet"
+    bought = np.array([ids[3]] * 6 + [ids[25]] * 2, np.int64)
+    pq.write_table(pa.table({"item_id": pa.array(bought, pa.int64())}), positives)
+
+    out = tmp_path / "plain" / "part-0.parquet"
+    assert _retrieve(tzrec_python, user_dir, item_dir, out, 4)["interests"] == 3
+    corrected = tmp_path / "corrected" / "part-0.parquet"
+    _retrieve(tzrec_python, user_dir, item_dir, corrected, 4, "--positives", str(positives),
+              "--popularity-correction", "1.0")
+
+    counts = np.array([np.sum(bought == i) for i in ids])
+    bias = np.log((counts + 1.0) / (bought.size + ids.size))
+    for path, item_bias in ((out, np.zeros(30)), (corrected, bias)):
+        table = pq.read_table(path)
+        expected = _brute_force(interests, ids, vectors, item_bias, 4)
+        got = [table.filter(pa.compute.equal(table.column("user_id"), user)).column("item_id").to_pylist()
+               for user in np.arange(5) + 70]
+        assert got == expected
+    assert pq.read_table(corrected).column("item_id").to_pylist() != pq.read_table(out).column("item_id").to_pylist()
