@@ -526,13 +526,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    from runner import commands  # imported late so that --help stays instant
+    from runner import commands, processes  # imported late so that --help stays instant
 
+    processes.install_stop_handlers()
     try:
         return commands.dispatch(args)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         log.error("%s", error)
         return 1
+    except (processes.Stopped, KeyboardInterrupt) as stop:
+        name = stop.signal_name if isinstance(stop, processes.Stopped) else "SIGINT (Ctrl-C)"
+        stopped = "; ".join(processes.STOPPED) or "no child process was running"
+        log.error("python -m runner %s stopped by %s. Stopped: %s. Finished steps are kept: run the same "
+                  "command again to go on from them (docs/guide/troubleshooting.md#stopped-runs).",
+                  args.command, name, stopped)
+        signum = stop.signum if isinstance(stop, processes.Stopped) else 2
+        return 128 + signum
 
 
 if __name__ == "__main__":

@@ -47,7 +47,6 @@ import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -59,6 +58,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from runner import processes
 from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.paths import (
@@ -299,7 +299,9 @@ def run_gbdt(workspace: Workspace, name: str, seed: int | None = None) -> Path:
     if seed is not None:
         command += ["--seed", str(seed)]
     log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    completed = processes.run(command, f"GBDT {name} (python -m runner baseline gbdt)", cwd=PROJECT_ROOT)
+    if completed.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command[1:])}` failed (exit {completed.returncode}); see its output above")
     return run_dir
 
 
