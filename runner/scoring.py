@@ -22,9 +22,12 @@ from typing import Any
 import duckdb
 import yaml
 
+from runner.database import connect_read_only
 from runner.dbt import project_vars, run_dbt
+from runner.locks import database_lock
 from runner.oracle import OracleBound, oracle_bound
-from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, prediction_files, project_path, shown
+from runner.parquet_files import check_readable, prediction_files
+from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, project_path, shown
 
 log = logging.getLogger("runner.scoring")
 
@@ -192,7 +195,8 @@ def predictions_dir(run_dir: Path) -> Path:
 
 
 def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
-    """The prediction files of each set; FileNotFoundError naming what is missing and how to make it."""
+    """The prediction files of each set; FileNotFoundError naming what is missing and how to make it,
+    CorruptParquetError naming a set whose write did not finish or a file that cannot be read."""
     found = {name: prediction_files(run_dir, name) for name in PREDICTION_SETS}
     missing = [f"{shown(predictions_dir(run_dir) / name)}/*.parquet" for name, files in found.items() if not files]
     if missing:
@@ -203,6 +207,8 @@ def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
             "predict/part-*.parquet there from another model (columns probs, user_id, item_id, cutoff_date, "
             "and label for eval)."
         )
+    # dbt would read them (read_parquet) and fail with the footer error alone: name the file and its fix first
+    check_readable([path for files in found.values() for path in files])
     return found
 
 
@@ -213,13 +219,14 @@ def build_scoring_models(run_dir: Path, extra_vars: dict[str, Any] | None = None
     """`dbt build --select tag:scoring` over the run's predictions (models, data tests, unit tests).
     extra_vars override dbt vars of the scoring (e.g. operating_point_rule)."""
     check_predictions(run_dir)
-    run_dbt(
-        ["build", "--select", SCORING_SELECTOR],
-        # Scoring reads only tables the main build made (and the run's predictions): the raw-file
-        # check of on-run-start is not needed.
-        dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False,
-                  **(extra_vars or {})},
-    )
+    with database_lock():
+        run_dbt(
+            ["build", "--select", SCORING_SELECTOR],
+            # Scoring reads only tables the main build made (and the run's predictions): the raw-file
+            # check of on-run-start is not needed.
+            dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False,
+                      **(extra_vars or {})},
+        )
 
 
 def _records(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -234,10 +241,7 @@ def _make(cls: type, record: dict[str, Any]) -> Any:
 
 
 def connect(database: Path | None = None) -> duckdb.DuckDBPyConnection:
-    database = database or duckdb_path()
-    if not database.exists():
-        raise FileNotFoundError(f"{database} does not exist: run `python -m runner build` first")
-    return duckdb.connect(str(database), read_only=True)
+    return connect_read_only(database)
 
 
 def scored_predictions_dir(database: Path | None = None) -> str | None:
@@ -309,8 +313,9 @@ def read_eval_auc(connection: duckdb.DuckDBPyConnection) -> float | None:
 
 def score_run(run_dir: Path, raw_dir: Path | None = None, scoring_vars: dict[str, Any] | None = None) -> ScoreReport:
     """Build the scoring models on the run's predictions (scoring_vars override dbt vars) and read them back."""
-    build_scoring_models(run_dir, extra_vars=scoring_vars)
-    return read_report(run_dir, raw_dir)
+    with database_lock():  # no other job rescores between the build and the read
+        build_scoring_models(run_dir, extra_vars=scoring_vars)
+        return read_report(run_dir, raw_dir)
 
 
 def scoring_var_names() -> list[str]:

@@ -55,10 +55,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
-from runner import processes
+from runner import atomic, processes
+from runner.database import connect_read_only
 from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.paths import (
@@ -382,7 +382,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
                 record["eval_auc"] = record.get("eval_auc") or _read_eval_auc(workspace)
             else:
                 record["eval_auc"] = _complete(workspace, run_dir)
-            path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+            atomic.write_text(path, json.dumps(record, indent=2, default=str) + "\n")
             if missing:
                 log.info("scored %s under %s too", shown(run_dir), ", ".join(missing))
         return record
@@ -399,7 +399,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
         record["candidate_recall"] = _candidate_recall(workspace.database)
         record["eval_auc"] = report.eval_auc
         write_submission(run_dir / SUBMISSION_FILE, workspace.database)  # the default rule's, for the bootstrap
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    atomic.write_text(path, json.dumps(record, indent=2, default=str) + "\n")
     seed_note = f", model seed {kind['model_seed']}" if "model_seed" in kind else ""
     append_experiment(experiment_row(report, describe_run(run_dir),
                                      notes=f"study {shown(workspace.outputs)}, generator seed "
@@ -458,7 +458,7 @@ def _read_eval_auc(workspace: Workspace) -> float | None:
 
 
 def _candidate_recall(database: Path) -> dict[str, float]:
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with connect_read_only(database) as connection:
         rows = connection.execute("select dataset, candidate_recall from candidate_recall "
                                   "where dataset in ('eval', 'predict')").fetchall()
     return {dataset: float(value) for dataset, value in rows}
