@@ -151,8 +151,10 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="the main job: data -> dbt build -> train -> export -> predict -> score -> submit",
         description=(
             "Everything from the raw files to a checked submission, each stage reusing what is already done:\n"
-            "  1. data      the raw files in --raw-dir, generated (the default synthetic month) when missing\n"
-            "  2. build     `dbt build`: staging, features, exports, data and unit tests\n"
+            "  1. data      the raw files in --raw-dir, of the edition found there (--edition chooses); the default "
+            "synthetic month is generated only into a folder with no raw file\n"
+            "  2. build     `dbt build`: staging, features, exports, data and unit tests (reused while the raw files, "
+            "the dbt project and the exports are as the last build left them)\n"
             "  3. profile   the data profile beside the real statistics\n"
             "  4. train     the production tzrec config (--config), evaluated on the validation users "
             "(data/processed/validation.parquet), never on the eval day\n"
@@ -177,6 +179,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--users", type=int, default=DEFAULT_USERS, help="users to generate when data is missing")
     parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
+    parser.add_argument("--edition", choices=["online", "offline"], default=None,
+                        help="raw file edition (default: the one whose files --raw-dir holds; online when a month "
+                        "is generated)")
     parser.add_argument("--config", type=Path, default=None,
                         help="experiment (name or file) or tzrec config to train (default: the production "
                         "experiment, the one production_* experiment not retired)")

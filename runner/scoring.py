@@ -28,6 +28,7 @@ from runner.locks import database_lock
 from runner.oracle import OracleBound, oracle_bound
 from runner.parquet_files import check_readable, prediction_files
 from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, project_path, shown
+from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE
 
 log = logging.getLogger("runner.scoring")
 
@@ -167,6 +168,9 @@ class ScoreReport:
     oracle: OracleBound | None
     # exact ROC AUC over the eval day's scored candidates (eval_ranking_auc); None if not built
     eval_auc: float | None = None
+    # why the predict day has no leaderboard: real data has no answers; generated answers of other raw files
+    # are ignored by the build (dbt_project/macros/answers_manifest.sql)
+    no_answers_reason: str = "no answers (real data)"
 
     def best(self, scan: str) -> ScanRow:
         return next(row for row in self.scan if row.scan == scan and row.is_best)
@@ -285,7 +289,12 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
     if project_path(point.predictions_dir) != predictions_dir(run_dir).resolve():
         raise RuntimeError(f"the database holds the scores of {point.predictions_dir}, not of {shown(run_dir)}")
     oracle = None
-    if raw_dir is not None:
+    board = _make(Leaderboard, boards[0])
+    no_answers = "no answers (real data)"
+    if raw_dir is not None and not board.has_answers and (raw_dir / ANSWERS_DIR / ANSWERS_FILE).exists():
+        no_answers = (f"answers ignored: {shown(raw_dir / ANSWERS_DIR)} belongs to a generated month, not the raw "
+                      "files built (the build's log says why)")
+    if raw_dir is not None and board.has_answers:  # the oracle reads the same answers: only where they count
         try:
             oracle = oracle_bound(raw_dir)
         except FileNotFoundError:
@@ -294,11 +303,12 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
         run_dir=run_dir,
         scan=scan,
         point=point,
-        leaderboard=_make(Leaderboard, boards[0]),
+        leaderboard=board,
         cart_rule=rules,
         eval_coverage=_make(CandidateCoverage, coverage[0]) if coverage else None,
         oracle=oracle,
         eval_auc=eval_auc,
+        no_answers_reason=no_answers,
     )
 
 
@@ -418,6 +428,6 @@ def format_report(report: ScoreReport) -> str:
                      f"{board.true_pairs:,} true pairs)")
         lines += [line(row) for row in cells[1 + len(rows):]]
     else:
-        lines.append(f"predict day {board.label_date}: no answers (real data): {board.submitted_pairs:,} pairs "
+        lines.append(f"predict day {board.label_date}: {report.no_answers_reason}: {board.submitted_pairs:,} pairs "
                      "submitted, scored only by the competition")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What a copy of the project needs to run dbt and the runner as a fresh clone does (no data/, outputs/, target/).
+PROJECT_FILES = ("runner", "models_sql", "dbt_project", "configs", "dbt_project.yml", "profiles.yml",
+                 "tests/fixtures", "docs/experiments.csv")
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project at `dest`, as a fresh clone has it, with the environments linked: commands run
+    there write its data/, outputs/, target/ and logs/, never the checkout's."""
+    for name in PROJECT_FILES:
+        source, target = PROJECT_ROOT / name, dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, target)
+    for environment in (".venv", ".venv-tzrec"):
+        if (PROJECT_ROOT / environment).exists():
+            (dest / environment).symlink_to((PROJECT_ROOT / environment).resolve())
+    return dest
 
 
 def processes_mentioning(text: str) -> dict[int, str]:
