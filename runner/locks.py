@@ -69,6 +69,11 @@ def hold(lock_file: Path, what: str) -> Iterator[None]:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = _holder(descriptor)
+        for _ in range(40):  # the holder writes who it is just after it takes the lock
+            if holder.get("pid"):
+                break
+            time.sleep(0.05)
+            holder = _holder(descriptor)
         os.close(descriptor)
         since = f", since {holder['started']}" if holder.get("started") else ""
         raise Busy(

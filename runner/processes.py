@@ -121,7 +121,8 @@ def command_line(pid: int) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
-    return " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    text = " ".join(" ".join(part.decode(errors="replace").split()) for part in raw.split(b"\0") if part)
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 # ---- starting and stopping children ---------------------------------------------------------------------

@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from runner import processes
+from runner import parquet_files, processes
 from runner.experiment_configs.experiment import (
     family_base_of,
     is_experiment_file,
@@ -202,7 +201,7 @@ def read_buckets(path: Path) -> dict[str, int]:
             f"the bucket-size file {path} does not exist: build the exports first (`python -m runner build`) "
             "or pass --buckets"
         )
-    table = pq.read_table(path)
+    table = parquet_files.read_table(path)
     for name, check, wanted in (("feature_name", pa.types.is_string, "string"),
                                 ("num_buckets", pa.types.is_integer, "int64")):
         if name not in table.column_names:
