@@ -260,6 +260,7 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
     """Generate the month if its answers are missing; dbt build if an export it needs (EXPORTS and the file
     names in train_exports) is missing or older than the raw files."""
     from runner.dbt import run_dbt
+    from runner.locks import database_lock
     from runner.synthetic import generate
 
     if not workspace.answers.exists():
@@ -273,7 +274,7 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
         return
     workspace.processed.mkdir(parents=True, exist_ok=True)
     log.info("seed %s: dbt build into %s", workspace.generator_seed, shown(workspace.database))
-    with workspace.active():
+    with workspace.active(), database_lock():  # one build into the month's database at a time
         run_dbt(["build"], dbt_vars=workspace.dbt_vars())
 
 
