@@ -535,7 +535,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     processes.install_stop_handlers()
     try:
-        return commands.dispatch(args)
+        code = commands.dispatch(args)
+        processes.raise_if_stopped()  # a stop that came at the very end
+        return code
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         log.error("%s", error)
         return 1

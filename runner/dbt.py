@@ -1,5 +1,5 @@
-"""Runs dbt as a subprocess of this environment, from the project root (a child of the runner: when the runner
-is stopped, dbt is stopped first, by SIGINT, on which it cancels its queries; runner/processes.py)."""
+"""Runs dbt as a subprocess of this environment, from the project root (a child of the runner, stopped with it:
+runner/processes.py)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,7 @@ def run_dbt(
         command += ["--vars", json.dumps(dict(dbt_vars))]
     full_env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **(env or {})}
     log.info("running: %s", " ".join(command))
-    completed = processes.run(command, f"dbt {args[0] if args else ''}".strip(), signals=processes.INTERRUPT_FIRST,
-                              cwd=PROJECT_ROOT, env=full_env)
+    completed = processes.run(command, f"dbt {args[0] if args else ''}".strip(), cwd=PROJECT_ROOT, env=full_env)
     if completed.returncode != 0:
         raise DbtError(
             f"`dbt {' '.join(args)}` failed (exit {completed.returncode}); "

@@ -86,6 +86,9 @@ class MainJob:
 
     def stage(self, name: str, action: Callable[[], T], note: Callable[[T], str] | None = None) -> T:
         """Run one stage, timed and logged."""
+        from runner.processes import raise_if_stopped
+
+        raise_if_stopped()  # a checkpoint: a stop that came between stages ends the job here
         log.info("=== stage: %s ===", name)
         start = time.perf_counter()
         result = action()

@@ -32,8 +32,6 @@ log = logging.getLogger("runner.processes")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # How a child is stopped: each signal to its whole tree, then the grace period it gets to end.
 TERMINATE = ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0))
-# dbt ends a run cleanly on SIGINT (it cancels its queries); SIGTERM and SIGKILL follow if it does not.
-INTERRUPT_FIRST = ((signal.SIGINT, 15.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0))
 _PR_SET_PDEATHSIG = 1
 
 
@@ -46,15 +44,32 @@ class Stopped(BaseException):
         super().__init__(f"stopped by {self.signal_name}")
 
 
+# The stop signal received (0: none). Kept besides raising Stopped: Python ignores an exception raised in a
+# finaliser (__del__, a weakref callback), and a signal handler can run inside one, so a stop could otherwise be
+# lost; raise_if_stopped() raises it again at the next checkpoint (a stage, a child about to start, a line of
+# a child's output).
+_requested = [0]
+# True while children are being stopped: a second signal then only logs.
+_stopping = [False]
+
+
 def _raise_stopped(signum: int, frame: Any) -> None:
-    # a second stop signal while the first one is being handled (children stopping) is only logged
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, _already_stopping)
+    _requested[0] = _requested[0] or signum
+    if _stopping[0]:
+        log.warning("%s received: already stopping", signal.Signals(signum).name)
+        return
     raise Stopped(signum)
 
 
-def _already_stopping(signum: int, frame: Any) -> None:
-    log.warning("%s received: already stopping", signal.Signals(signum).name)
+def raise_if_stopped() -> None:
+    """Raise Stopped if a stop signal has come (a checkpoint between steps)."""
+    if _requested[0] and not _stopping[0]:
+        raise Stopped(_requested[0])
+
+
+def stop_requested() -> int:
+    """The stop signal received, 0 if none."""
+    return _requested[0]
 
 
 def install_stop_handlers() -> None:
@@ -187,6 +202,7 @@ def start(command: Sequence[str], *, death_signal: int = signal.SIGTERM, env: di
           **popen: Any) -> subprocess.Popen[Any]:
     """Popen in a session of its own, marked (MARK_ENV), that receives `death_signal` when the runner dies
     (even by SIGKILL)."""
+    raise_if_stopped()  # no child starts after a stop was asked for
     _started[0] += 1
     mark = f"{runner_token()}/{_started[0]}"
     env = dict(os.environ if env is None else env)
@@ -211,6 +227,15 @@ def stop_tree(process: subprocess.Popen[Any], what: str,
     of them (and to their process groups), each followed by its grace period, until none is left. Logs what
     it stopped. reaped_elsewhere: another thread waits on the child (the tzrec watchdog's case), so this
     function must not reap it."""
+    _stopping[0] = True
+    try:
+        _stop_tree(process, what, signals, reaped_elsewhere)
+    finally:
+        _stopping[0] = False
+
+
+def _stop_tree(process: subprocess.Popen[Any], what: str, signals: Sequence[tuple[int, float]],
+               reaped_elsewhere: bool) -> None:
     members = _members(process)
     if not members:
         if not reaped_elsewhere:
@@ -283,4 +308,5 @@ def run(command: Sequence[str], what: str, *, signals: Sequence[tuple[int, float
     process = start(command, text=True, **pipes, **popen)
     with supervised(process, what, signals):
         stdout, stderr = process.communicate(input_text)
+        raise_if_stopped()  # a stop that came while it ended
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)

@@ -132,6 +132,7 @@ def run_step(
         try:
             processes.track(process, what)
             for line in process.stdout:
+                processes.raise_if_stopped()
                 last_output[0] = time.monotonic()
                 handle.write(line)
                 line = line.rstrip("\n")
