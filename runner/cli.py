@@ -167,8 +167,10 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="the main job: data -> dbt build -> train -> export -> predict -> score -> submit",
         description=(
             "Everything from the raw files to a checked submission, each stage reusing what is already done:\n"
-            "  1. data      the raw files in --raw-dir, generated (the default synthetic month) when missing\n"
-            "  2. build     `dbt build`: staging, features, exports, data and unit tests\n"
+            "  1. data      the raw files in --raw-dir, of the edition found there (--edition chooses); the default "
+            "synthetic month is generated only into a folder with no raw file\n"
+            "  2. build     `dbt build`: staging, features, exports, data and unit tests (reused while the raw files, "
+            "the dbt project and the exports are as the last build left them)\n"
             "  3. profile   the data profile beside the real statistics\n"
             "  4. train     the production tzrec config (--config), evaluated on the validation users "
             "(data/processed/validation.parquet), never on the eval day\n"
@@ -193,6 +195,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--users", type=int, default=DEFAULT_USERS, help="users to generate when data is missing")
     parser.add_argument("--seed", type=int, default=DEFAULT_GENERATOR_SEED, help="generator seed when data is missing")
     parser.add_argument("--raw-dir", type=Path, default=RAW_DIR, help="folder holding the raw files")
+    parser.add_argument("--edition", choices=["online", "offline"], default=None,
+                        help="raw file edition (default: the one whose files --raw-dir holds; online when a month "
+                        "is generated)")
     parser.add_argument("--config", type=Path, default=None,
                         help="experiment (name or file) or tzrec config to train (default: the production "
                         "experiment, the one production_* experiment not retired)")
@@ -589,13 +594,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    from runner import commands  # imported late so that --help stays instant
+    from runner import commands, processes  # imported late so that --help stays instant
 
+    processes.install_stop_handlers()
     try:
-        return commands.dispatch(args)
+        code = commands.dispatch(args)
+        processes.raise_if_stopped()  # a stop that came at the very end
+        return code
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         log.error("%s", error)
         return 1
+    except (processes.Stopped, KeyboardInterrupt) as stop:
+        name = stop.signal_name if isinstance(stop, processes.Stopped) else "SIGINT (Ctrl-C)"
+        stopped = "; ".join(processes.STOPPED) or "no child process was running"
+        log.error("python -m runner %s stopped by %s. Stopped: %s. Finished steps are kept: run the same "
+                  "command again to go on from them (docs/guide/troubleshooting.md#stopped-runs).",
+                  args.command, name, stopped)
+        signum = stop.signum if isinstance(stop, processes.Stopped) else 2
+        return 128 + signum
 
 
 if __name__ == "__main__":

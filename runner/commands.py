@@ -58,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     """The main job; runner.main_job has the stages and the summary."""
     from runner.main_job import MainJob
 
-    job = MainJob(config=args.config, raw_dir=args.raw_dir, users=args.users, generator_seed=args.seed,
-                  nproc=args.nproc, model_seeds=tuple(args.model_seeds) if args.model_seeds else None,
+    job = MainJob(config=args.config, raw_dir=args.raw_dir, users=args.users, edition=args.edition,
+                  generator_seed=args.seed, nproc=args.nproc,
+                  model_seeds=tuple(args.model_seeds) if args.model_seeds else None,
                   tzrec_python=args.tzrec_python, experiments=args.experiments, blend_gbdt=args.blend_gbdt,
                   scale_name=args.scale)
     print(job.run())

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 
+from runner.parquet_files import dataset_schema
 from runner.paths import PROCESSED_DIR, PROJECT_ROOT
 
 EXPORTS_YML = PROJECT_ROOT / "models_sql" / "exports" / "_exports__models.yml"
@@ -161,7 +161,7 @@ def export_models(processed_dir: Path = PROCESSED_DIR) -> list[dict[str, Any]]:
     """The exports' yml entries, the columns read from the built files."""
     models = []
     for model, (file_stem, description) in EXPORTS.items():
-        schema = pq.ParquetDataset(processed_dir / f"{file_stem}.parquet").schema  # a file or a Spark folder
+        schema = dataset_schema(processed_dir / f"{file_stem}.parquet")  # a file or a Spark folder
         models.append({
             "name": model,
             "description": f"{description} Written to <processed_dir>/{file_stem}.parquet.",

@@ -1,11 +1,11 @@
-"""Runs dbt as a subprocess of this environment, from the project root."""
+"""Runs dbt as a subprocess of this environment, from the project root (a child of the runner, stopped with it:
+runner/processes.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from runner import processes
 from runner.paths import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def run_dbt(
         command += ["--vars", json.dumps(dict(dbt_vars))]
     full_env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_ROOT), **(env or {})}
     log.info("running: %s", " ".join(command))
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=full_env, check=False)
+    completed = processes.run(command, f"dbt {args[0] if args else ''}".strip(), cwd=PROJECT_ROOT, env=full_env)
     if completed.returncode != 0:
         raise DbtError(
             f"`dbt {' '.join(args)}` failed (exit {completed.returncode}); "

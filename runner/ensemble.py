@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from runner.paths import PREDICTION_SETS, VALIDATION_SET, prediction_files, shown
+from runner import atomic, parquet_files
+from runner.locks import run_folder_lock
+from runner.parquet_files import prediction_files
+from runner.paths import PREDICTION_SETS, VALIDATION_SET, shown
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def _read(run_dir: Path, split: str) -> pa.Table:
     if not files:
         raise FileNotFoundError(f"{run_dir / 'predictions' / split} holds no predictions: run `python -m runner "
                                 "predict` (or baseline) first")
-    return pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(k, "ascending") for k in KEYS])
+    return pa.concat_tables([parquet_files.read_table(f) for f in files]).sort_by([(k, "ascending") for k in KEYS])
 
 
 def _logit(probs: np.ndarray) -> np.ndarray:
@@ -64,8 +66,8 @@ def combine_probabilities(members: list[np.ndarray], combine: str = "logit") -> 
     return 1.0 / (1.0 + np.exp(-_logit(stacked).mean(axis=0)))
 
 
-def average_split(runs: list[Path], out_dir: Path, split: str, combine: str = "logit") -> Path:
-    """Write the runs' combined scores of one set to out_dir/predictions/<split>/part-0.parquet."""
+def combined_split(runs: list[Path], split: str, combine: str = "logit") -> pa.Table:
+    """The runs' combined scores of one set, as a prediction table."""
     _check_combine(combine)  # before reading any member
     tables = [_read(run, split) for run in runs]
     first = tables[0]
@@ -87,9 +89,15 @@ def average_split(runs: list[Path], out_dir: Path, split: str, combine: str = "l
     }
     if "label" in first.column_names:
         columns["label"] = first.column("label")
+    return pa.table(columns)
+
+
+def average_split(runs: list[Path], out_dir: Path, split: str, combine: str = "logit") -> Path:
+    """Write the runs' combined scores of one set to out_dir/predictions/<split>/part-0.parquet."""
+    table = combined_split(runs, split, combine)
     folder = out_dir / "predictions" / split
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(columns), folder / "part-0.parquet")
+    with atomic.replacing_folder(folder) as partial:  # readers never see part of a prediction set
+        pq.write_table(table, partial / "part-0.parquet")
     return folder
 
 
@@ -100,18 +108,29 @@ def average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None = 
     if len(runs) < 2:
         raise ValueError("an ensemble needs at least two runs")
     _check_combine(combine)  # before reading any member
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with run_folder_lock(out_dir):
+        return _average_runs(runs, out_dir, info, combine)
+
+
+def _average_runs(runs: list[Path], out_dir: Path, info: dict[str, str] | None, combine: str) -> Path:
     splits = list(REQUIRED_SPLITS)
     for split in OPTIONAL_SPLITS:
         lacking = [shown(run) for run in runs if not prediction_files(run, split)]
         if lacking:
+            # none is written, and none of an older average is kept (the whole predictions/ is replaced)
             log.warning("ensemble %s: no %s predictions written: %s lack them", shown(out_dir), split,
                         ", ".join(lacking))
-            shutil.rmtree(out_dir / "predictions" / split, ignore_errors=True)  # none of an older average
         else:
             splits.append(split)
-    for split in splits:
-        average_split(runs, out_dir, split, combine)
-    (out_dir / "run_info.json").write_text(json.dumps({
+    tables = {split: combined_split(runs, split, combine) for split in splits}
+    # every set at once: predictions.partial/ takes the place of predictions/ when all are written, so no reader
+    # sees a new eval set beside an older predict set
+    with atomic.replacing_folder(out_dir / "predictions") as partial:
+        for split, table in tables.items():
+            (partial / split).mkdir()
+            pq.write_table(table, partial / split / "part-0.parquet")
+    atomic.write_text(out_dir / "run_info.json", json.dumps({
         "model": f"ensemble (mean {combine})",
         "combine": combine,
         "params": "members=" + " + ".join(run.name for run in runs),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
 import re
@@ -26,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.atomic import replacing
 from runner.dbt import project_vars
+from runner.locks import exclusive_file
 from runner.paths import EXPERIMENTS_CSV, shown
 from runner.scoring import ScoreReport
 
@@ -203,24 +206,30 @@ def experiment_row(report: ScoreReport, description: RunDescription, notes: str 
 
 
 def append_experiment(row: Mapping[str, str], path: Path = EXPERIMENTS_CSV) -> Path:
-    """Append one row (the header first when the file is new); an existing file keeps its header."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.stat().st_size > 0:
-        with path.open(newline="") as handle:
-            header = next(csv.reader(handle))
-        left_out = [key for key in row if key not in header]
-        if left_out:
-            log.warning("%s has no column(s) %s: left out of the row", shown(path), ", ".join(left_out))
-        with path.open("rb") as handle:
-            handle.seek(-1, 2)
-            needs_newline = handle.read(1) not in (b"\n", b"\r")
-        with path.open("a", newline="") as handle:
-            if needs_newline:
-                handle.write("\n")
-            csv.DictWriter(handle, fieldnames=header, extrasaction="ignore").writerow(row)
-    else:
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=EXPERIMENT_COLUMNS, extrasaction="ignore")
+    """Append one row (the header first when the file is new); an existing file keeps its header.
+
+    The file is never appended to in place: the whole new file is written beside it and renamed over it
+    (runner/atomic.py), under an exclusive lock on the file (runner/locks.py). So a reader (`report`, git, an
+    editor) sees the file before the row or after it, never half a row, even when the job is killed or the
+    disk fills while it writes; and two jobs scoring at once each add their row, neither overwriting the
+    other's (the second waits for the first, then reads its row)."""
+    with exclusive_file(path):
+        old = path.read_bytes()
+        text = io.StringIO()
+        if old.strip():
+            header = next(csv.reader(io.StringIO(old.decode("utf-8", errors="replace"))))
+            left_out = [key for key in row if key not in header]
+            if left_out:
+                log.warning("%s has no column(s) %s: left out of the row", shown(path), ", ".join(left_out))
+            if not old.endswith((b"\n", b"\r")):
+                text.write("\n")
+            csv.DictWriter(text, fieldnames=header, extrasaction="ignore").writerow(row)
+            new = old + text.getvalue().encode()
+        else:
+            writer = csv.DictWriter(text, fieldnames=EXPERIMENT_COLUMNS, extrasaction="ignore")
             writer.writeheader()
             writer.writerow(row)
+            new = text.getvalue().encode()
+        with replacing(path) as temporary:
+            temporary.write_bytes(new)
     return path

@@ -73,7 +73,8 @@ class StageTime:
 class MainJob:
     config: Path | None
     raw_dir: Path
-    users: int = DEFAULT_USERS  # the month generated when raw_dir lacks the raw files
+    users: int = DEFAULT_USERS  # the month generated when raw_dir holds no raw file
+    edition: str | None = None  # online or offline; None: the edition whose files raw_dir holds
     generator_seed: int = DEFAULT_GENERATOR_SEED
     nproc: int = 1
     # None: the scale's model seeds, else DEFAULT_MODEL_SEEDS
@@ -90,6 +91,9 @@ class MainJob:
 
     def stage(self, name: str, action: Callable[[], T], note: Callable[[T], str] | None = None) -> T:
         """Run one stage, timed and logged."""
+        from runner.processes import raise_if_stopped
+
+        raise_if_stopped()  # a checkpoint: a stop that came between stages ends the job here
         log.info("=== stage: %s ===", name)
         start = time.perf_counter()
         result = action()
@@ -100,13 +104,20 @@ class MainJob:
 
     def run(self) -> str:
         """Every stage, from the raw files to the submission; returns the summary."""
+        from runner.locks import database_lock
         from runner.profile import print_profile
 
-        self.stage("data", lambda: data.ensure_raw_data(self.raw_dir, users=self.users, seed=self.generator_seed))
-        self.scale = pick_scale(self.scale_name, self.raw_dir)
-        self.stage("dbt build", lambda: build.dbt_build(self.raw_dir, scale=self.scale))
-        self.stage("profile", print_profile)
-        self.run_model()
+        # the whole job holds the database: a second `run` (or a `build`) stops at once instead of rebuilding the
+        # exports under this one's training
+        with database_lock():
+            edition = self.stage("data", lambda: data.ensure_raw_data(
+                self.raw_dir, users=self.users, seed=self.generator_seed, edition=self.edition),
+                lambda edition: f"{edition} edition")
+            self.scale = pick_scale(self.scale_name, self.raw_dir)
+            self.stage("dbt build", lambda: build.build_unless_current(self.raw_dir, edition, self.scale),
+                       lambda built: "" if built else "reused")
+            self.stage("profile", print_profile)
+            self.run_model()
         return self.summary()
 
     def run_model(self) -> None:
@@ -249,7 +260,7 @@ class MainJob:
 
                         lines.append("             " + overlap_summary(self.raw_dir, submission.path))
             else:
-                lines.append(f"{board.label_date!s:<12} no answers (real data): "
+                lines.append(f"{board.label_date!s:<12} {report.no_answers_reason}: "
                              f"{board.submitted_pairs:,} pairs submitted")
             if submission is not None:
                 lines.append(f"files        submission  {shown(submission.path)} ({submission.pairs:,} pairs)")

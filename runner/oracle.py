@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pyarrow.parquet as pq
 
+from runner.parquet_files import read_table
 from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE, EXPECTED_UNTRACED_KEY, PROBABILITIES_FILE
 
 
@@ -137,7 +137,7 @@ def read_oracle_day(raw_dir: Path) -> OracleDay:
                 f"{path} is missing: the oracle needs the generator's answers "
                 "(run `python -m runner generate` first; real competition data has none)."
             )
-    table = pq.read_table(prob_path)
+    table = read_table(prob_path)
     metadata = table.schema.metadata or {}
     prob = table.column("prob").to_numpy()
     order = np.argsort(-prob, kind="stable")

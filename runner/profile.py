@@ -10,13 +10,12 @@ from pathlib import Path
 
 import duckdb
 
+from runner.database import connect_read_only
 from runner.paths import duckdb_path
 
 
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
-    if not database.exists():
-        raise FileNotFoundError(f"{database} does not exist: run `python -m runner build` first")
-    return duckdb.connect(str(database), read_only=True)
+    return connect_read_only(database)
 
 
 def _format(value: object) -> str:

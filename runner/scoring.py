@@ -22,9 +22,13 @@ from typing import Any
 import duckdb
 import yaml
 
+from runner.database import connect_read_only
 from runner.dbt import project_vars, run_dbt
+from runner.locks import database_lock
 from runner.oracle import OracleBound, oracle_bound
-from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, prediction_files, project_path, shown
+from runner.parquet_files import check_readable, prediction_files
+from runner.paths import OUTPUTS_DIR, PREDICTION_SETS, duckdb_path, project_path, shown
+from runner.synthetic.writer import ANSWERS_DIR, ANSWERS_FILE
 
 log = logging.getLogger("runner.scoring")
 
@@ -164,6 +168,9 @@ class ScoreReport:
     oracle: OracleBound | None
     # exact ROC AUC over the eval day's scored candidates (eval_ranking_auc); None if not built
     eval_auc: float | None = None
+    # why the predict day has no leaderboard: real data has no answers; generated answers of other raw files
+    # are ignored by the build (dbt_project/macros/answers_manifest.sql)
+    no_answers_reason: str = "no answers (real data)"
 
     def best(self, scan: str) -> ScanRow:
         return next(row for row in self.scan if row.scan == scan and row.is_best)
@@ -192,7 +199,8 @@ def predictions_dir(run_dir: Path) -> Path:
 
 
 def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
-    """The prediction files of each set; FileNotFoundError naming what is missing and how to make it."""
+    """The prediction files of each set; FileNotFoundError naming what is missing and how to make it,
+    CorruptParquetError naming a set whose write did not finish or a file that cannot be read."""
     found = {name: prediction_files(run_dir, name) for name in PREDICTION_SETS}
     missing = [f"{shown(predictions_dir(run_dir) / name)}/*.parquet" for name, files in found.items() if not files]
     if missing:
@@ -203,6 +211,8 @@ def check_predictions(run_dir: Path) -> dict[str, list[Path]]:
             "predict/part-*.parquet there from another model (columns probs, user_id, item_id, cutoff_date, "
             "and label for eval)."
         )
+    # dbt would read them (read_parquet) and fail with the footer error alone: name the file and its fix first
+    check_readable([path for files in found.values() for path in files])
     return found
 
 
@@ -213,13 +223,14 @@ def build_scoring_models(run_dir: Path, extra_vars: dict[str, Any] | None = None
     """`dbt build --select tag:scoring` over the run's predictions (models, data tests, unit tests).
     extra_vars override dbt vars of the scoring (e.g. operating_point_rule)."""
     check_predictions(run_dir)
-    run_dbt(
-        ["build", "--select", SCORING_SELECTOR],
-        # Scoring reads only tables the main build made (and the run's predictions): the raw-file
-        # check of on-run-start is not needed.
-        dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False,
-                  **(extra_vars or {})},
-    )
+    with database_lock():
+        run_dbt(
+            ["build", "--select", SCORING_SELECTOR],
+            # Scoring reads only tables the main build made (and the run's predictions): the raw-file
+            # check of on-run-start is not needed.
+            dbt_vars={"predictions_dir": shown(predictions_dir(run_dir)), "check_raw_files": False,
+                      **(extra_vars or {})},
+        )
 
 
 def _records(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -234,10 +245,7 @@ def _make(cls: type, record: dict[str, Any]) -> Any:
 
 
 def connect(database: Path | None = None) -> duckdb.DuckDBPyConnection:
-    database = database or duckdb_path()
-    if not database.exists():
-        raise FileNotFoundError(f"{database} does not exist: run `python -m runner build` first")
-    return duckdb.connect(str(database), read_only=True)
+    return connect_read_only(database)
 
 
 def scored_predictions_dir(database: Path | None = None) -> str | None:
@@ -281,7 +289,12 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
     if project_path(point.predictions_dir) != predictions_dir(run_dir).resolve():
         raise RuntimeError(f"the database holds the scores of {point.predictions_dir}, not of {shown(run_dir)}")
     oracle = None
-    if raw_dir is not None:
+    board = _make(Leaderboard, boards[0])
+    no_answers = "no answers (real data)"
+    if raw_dir is not None and not board.has_answers and (raw_dir / ANSWERS_DIR / ANSWERS_FILE).exists():
+        no_answers = (f"answers ignored: {shown(raw_dir / ANSWERS_DIR)} belongs to a generated month, not the raw "
+                      "files built (the build's log says why)")
+    if raw_dir is not None and board.has_answers:  # the oracle reads the same answers: only where they count
         try:
             oracle = oracle_bound(raw_dir)
         except FileNotFoundError:
@@ -290,11 +303,12 @@ def read_report(run_dir: Path, raw_dir: Path | None = None, database: Path | Non
         run_dir=run_dir,
         scan=scan,
         point=point,
-        leaderboard=_make(Leaderboard, boards[0]),
+        leaderboard=board,
         cart_rule=rules,
         eval_coverage=_make(CandidateCoverage, coverage[0]) if coverage else None,
         oracle=oracle,
         eval_auc=eval_auc,
+        no_answers_reason=no_answers,
     )
 
 
@@ -309,8 +323,9 @@ def read_eval_auc(connection: duckdb.DuckDBPyConnection) -> float | None:
 
 def score_run(run_dir: Path, raw_dir: Path | None = None, scoring_vars: dict[str, Any] | None = None) -> ScoreReport:
     """Build the scoring models on the run's predictions (scoring_vars override dbt vars) and read them back."""
-    build_scoring_models(run_dir, extra_vars=scoring_vars)
-    return read_report(run_dir, raw_dir)
+    with database_lock():  # no other job rescores between the build and the read
+        build_scoring_models(run_dir, extra_vars=scoring_vars)
+        return read_report(run_dir, raw_dir)
 
 
 def scoring_var_names() -> list[str]:
@@ -413,6 +428,6 @@ def format_report(report: ScoreReport) -> str:
                      f"{board.true_pairs:,} true pairs)")
         lines += [line(row) for row in cells[1 + len(rows):]]
     else:
-        lines.append(f"predict day {board.label_date}: no answers (real data): {board.submitted_pairs:,} pairs "
+        lines.append(f"predict day {board.label_date}: {report.no_answers_reason}: {board.submitted_pairs:,} pairs "
                      "submitted, scored only by the competition")
     return "\n".join(lines)

@@ -45,7 +45,6 @@ import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -54,9 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import yaml
 
+from runner import atomic, processes
+from runner.database import connect_read_only
 from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_USERS
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.paths import (
@@ -258,6 +258,7 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
     """Generate the month if its answers are missing; dbt build if an export it needs (EXPORTS and the file
     names in train_exports) is missing or older than the raw files."""
     from runner.dbt import run_dbt
+    from runner.locks import database_lock
     from runner.synthetic import generate
 
     if not workspace.answers.exists():
@@ -271,7 +272,7 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
         return
     workspace.processed.mkdir(parents=True, exist_ok=True)
     log.info("seed %s: dbt build into %s", workspace.generator_seed, shown(workspace.database))
-    with workspace.active():
+    with workspace.active(), database_lock():  # one build into the month's database at a time
         run_dbt(["build"], dbt_vars=workspace.dbt_vars())
 
 
@@ -297,7 +298,9 @@ def run_gbdt(workspace: Workspace, name: str, seed: int | None = None) -> Path:
     if seed is not None:
         command += ["--seed", str(seed)]
     log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    completed = processes.run(command, f"GBDT {name} (python -m runner baseline gbdt)", cwd=PROJECT_ROOT)
+    if completed.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command[1:])}` failed (exit {completed.returncode}); see its output above")
     return run_dir
 
 
@@ -378,7 +381,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
                 record["eval_auc"] = record.get("eval_auc") or _read_eval_auc(workspace)
             else:
                 record["eval_auc"] = _complete(workspace, run_dir)
-            path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+            atomic.write_text(path, json.dumps(record, indent=2, default=str) + "\n")
             if missing:
                 log.info("scored %s under %s too", shown(run_dir), ", ".join(missing))
         return record
@@ -395,7 +398,7 @@ def score(workspace: Workspace, run_dir: Path, kind: dict[str, Any]) -> dict[str
         record["candidate_recall"] = _candidate_recall(workspace.database)
         record["eval_auc"] = report.eval_auc
         write_submission(run_dir / SUBMISSION_FILE, workspace.database)  # the default rule's, for the bootstrap
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    atomic.write_text(path, json.dumps(record, indent=2, default=str) + "\n")
     seed_note = f", model seed {kind['model_seed']}" if "model_seed" in kind else ""
     append_experiment(experiment_row(report, describe_run(run_dir),
                                      notes=f"study {shown(workspace.outputs)}, generator seed "
@@ -454,7 +457,7 @@ def _read_eval_auc(workspace: Workspace) -> float | None:
 
 
 def _candidate_recall(database: Path) -> dict[str, float]:
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with connect_read_only(database) as connection:
         rows = connection.execute("select dataset, candidate_recall from candidate_recall "
                                   "where dataset in ('eval', 'predict')").fetchall()
     return {dataset: float(value) for dataset, value in rows}

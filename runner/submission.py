@@ -10,6 +10,7 @@ of the database (int_p_items); any breach stops with the lines at fault.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,8 @@ def write_submission(path: Path, database: Path | None = None) -> SubmissionFile
     partial = path.with_name(path.name + ".partial")
     with partial.open("w", newline="\n") as handle:
         handle.writelines(f"{user_id}\t{item_id}\n" for user_id, item_id in pairs)
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the rename below makes it the submission
     try:
         checked = check_submission_file(partial, p_items)
     except SubmissionError:

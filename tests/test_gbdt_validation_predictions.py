@@ -78,7 +78,7 @@ def test_the_study_completes_old_gbdt_runs_and_averages_their_validation_users(
     assert not (mean / "predictions" / "validation").exists()
 
     # run_gbdt finds the finished runs and predicts the missing split in-process, never retraining
-    monkeypatch.setattr(study_module.subprocess, "run", lambda *args, **kwargs: pytest.fail("retrained"))
+    monkeypatch.setattr(study_module.processes, "run", lambda *args, **kwargs: pytest.fail("retrained"))
     for seed, member in zip((1, 2), members, strict=True):
         assert study_module.run_gbdt(workspace, "gbdt_v1", seed) == member
         assert missing_splits(member) == []

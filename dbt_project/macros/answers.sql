@@ -5,7 +5,7 @@
     {%- set path = var('answers_path') -%}
     {%- set present = false -%}
     {%- if execute -%}
-        {%- set present = file_exists(path) -%}
+        {%- set present = file_exists(path) and answers_belong_to_raw_files(path) -%}
     {%- endif -%}
     {%- if present -%}
         {{ return(read_answers(path)) }}

@@ -83,8 +83,25 @@
 {% macro spark_text_table(relation, path) %}
     {%- do run_query('drop table if exists ' ~ relation) -%}
     {%- do run_query(
-        'create table ' ~ relation ~ ' (value string) using text location ' ~ sql_string(path)
+        'create table ' ~ relation ~ ' (value string) using text location '
+        ~ sql_string(spark_absolute_path(path))
     ) -%}
+{% endmacro %}
+
+
+{#- A path as a table location: a relative path starts at the folder dbt runs in, as on DuckDB
+    (Spark would resolve it against the schema's folder in the warehouse, where no raw file is);
+    an absolute path or a URI (file:, hdfs://, s3a://) is kept. On a cluster give absolute paths
+    the cluster sees: the folder "dbt runs in" is then the Spark server's. -#}
+{% macro spark_absolute_path(path) %}
+    {%- set path = path | string -%}
+    {%- if path.startswith('/') or modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*:', path) -%}
+        {{ return(path) }}
+    {%- endif -%}
+    {%- set folder = run_query(
+        "select reflect('java.lang.System', 'getProperty', 'user.dir')"
+    ).columns[0].values()[0] -%}
+    {{ return(folder ~ '/' ~ (path[2:] if path.startswith('./') else path)) }}
 {% endmacro %}
 
 

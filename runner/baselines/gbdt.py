@@ -23,9 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from runner import atomic, parquet_files
 from runner.contracts import BIN_SUFFIX
 from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.exports import export_problem
+from runner.locks import run_folder_lock
 from runner.paths import (
     GBDT_RUN_NAME,
     OUTPUTS_DIR,
@@ -110,18 +112,17 @@ def _matrix(path: Path, features: list[str]) -> tuple[np.ndarray, pa.Table]:
     unfinished = [problem for problem in map(export_problem, input_files(path)) if problem]
     if unfinished:
         raise ValueError("; ".join(unfinished))
-    available = pq.ParquetDataset(path).schema.names
+    available = parquet_files.dataset_schema(path).names
     missing = [name for name in features if name not in available]
     if missing:
         raise ValueError(f"{path} lacks the feature columns {missing}: rebuild the exports (`python -m runner build`)")
     kept = [name for name in [*RESERVED, "label"] if name in available]
-    table = pq.read_table(path, columns=[*dict.fromkeys(kept + features)])
+    table = parquet_files.read_table(path, columns=[*dict.fromkeys(kept + features)])
     matrix = np.column_stack([table.column(name).to_numpy().astype(np.float32) for name in features])
     return matrix, table
 
 
 def _write_predictions(folder: Path, table: pa.Table, probs: np.ndarray) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     clipped = np.clip(probs, 1e-7, 1 - 1e-7)
     columns = {
         "logits": pa.array(np.log(clipped / (1 - clipped)).astype(np.float32)),
@@ -130,9 +131,9 @@ def _write_predictions(folder: Path, table: pa.Table, probs: np.ndarray) -> Path
     }
     if "label" in table.column_names:
         columns["label"] = table.column("label")
-    path = folder / "part-0.parquet"
-    pq.write_table(pa.table(columns), path)
-    return path
+    with atomic.replacing_folder(folder) as partial:  # readers never see part of a prediction set
+        pq.write_table(pa.table(columns), partial / "part-0.parquet")
+    return folder / "part-0.parquet"
 
 
 def train_gbdt(
@@ -146,8 +147,14 @@ def train_gbdt(
     params = params or GbdtParams()
     run_dir = outputs_dir / name
     run_dir.mkdir(parents=True, exist_ok=True)
-    # ParquetDataset: a file (DuckDB build) or a folder of part files (Spark build) alike
-    features = feature_columns(pq.ParquetDataset(processed_dir / "train.parquet").schema)
+    with run_folder_lock(run_dir):
+        return _train(run_dir, name, params, processed_dir)
+
+
+def _train(run_dir: Path, name: str, params: GbdtParams, processed_dir: Path) -> GbdtRun:
+    (run_dir / "run.json").unlink(missing_ok=True)  # written again last, when the run has finished
+    # a file (DuckDB build) or a folder of part files (Spark build) alike
+    features = feature_columns(parquet_files.dataset_schema(processed_dir / "train.parquet"))
     log.info("gbdt %s: %d features from %s", name, len(features), processed_dir)
 
     started = time.perf_counter()
@@ -169,11 +176,13 @@ def train_gbdt(
     validation_auc = float(booster.best_score["validation"]["auc"])
     log.info("gbdt %s: best round %d, validation AUC %.4f, %.1f s", name, best_round, validation_auc, train_seconds)
 
-    booster.save_model(str(run_dir / "model.txt"), num_iteration=best_round)
+    with atomic.replacing(run_dir / "model.txt") as temporary:
+        booster.save_model(str(temporary), num_iteration=best_round)
     importance = sorted(
         zip(features, booster.feature_importance("gain", iteration=best_round), strict=True), key=lambda kv: -kv[1]
     )
-    (run_dir / "feature_importance.csv").write_text(
+    atomic.write_text(
+        run_dir / "feature_importance.csv",
         "feature,gain\n" + "".join(f"{feature},{gain:.3f}\n" for feature, gain in importance)
     )
     for split in SPLITS:
@@ -182,7 +191,8 @@ def train_gbdt(
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     result = GbdtRun(run_dir=run_dir, best_round=best_round, validation_auc=validation_auc,
                      train_seconds=train_seconds, peak_rss_gb=peak, features=len(features))
-    (run_dir / "run.json").write_text(json.dumps(
+    # written last: its presence says the run finished (is_current)
+    atomic.write_text(run_dir / "run.json", json.dumps(
         {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}, "params": asdict(params)},
         indent=2,
     ))
@@ -225,7 +235,7 @@ def predict_missing_splits(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -
     if not model.is_file():
         raise FileNotFoundError(f"{model} does not exist: train the run (`python -m runner baseline gbdt`)")
     booster = lgb.Booster(model_file=str(model))
-    features = feature_columns(pq.ParquetDataset(processed_dir / "train.parquet").schema)
+    features = feature_columns(parquet_files.dataset_schema(processed_dir / "train.parquet"))
     if features != booster.feature_name():
         raise ValueError(f"{model} was trained on other feature columns than {processed_dir / 'train.parquet'} "
                          "has now (the exports were rebuilt since): train the run again")

@@ -19,11 +19,14 @@ from runner.synthetic.params import GeneratorParams
 from runner.synthetic.simulate import simulate_chunk
 from runner.synthetic.world import build_catalog, build_users, geohash_bytes, p_item_locations
 from runner.synthetic.writer import (
+    ANSWERS_DIR,
     EDITIONS,
+    MANIFEST_FILE,
     BehaviorFileWriter,
     behavior_table,
     write_answers,
     write_items,
+    write_manifest,
     write_probabilities,
 )
 
@@ -68,6 +71,8 @@ def generate(
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     spec = EDITIONS[edition]
+    # the manifest of an earlier month goes first: a generation stopped half-way leaves answers that match nothing
+    (out_dir / ANSWERS_DIR / MANIFEST_FILE).unlink(missing_ok=True)
 
     world_rng = np.random.default_rng([seed, 0])
     catalog = build_catalog(world_rng, n_users, params.world)
@@ -120,6 +125,7 @@ def generate(
         expected_untraced,
     )
     n_answers = sum(1 for _ in answers_path.open()) if answers_path.stat().st_size else 0
+    manifest = write_manifest(out_dir, [*writer.paths, out_dir / spec.item_file])
     return GenerationSummary(
         out_dir=out_dir,
         edition=edition,
@@ -129,7 +135,7 @@ def generate(
         answer_pairs=n_answers,
         oracle_pairs=int(pq.read_metadata(prob_path).num_rows),
         seconds=time.perf_counter() - started,
-        files=[*writer.paths, out_dir / spec.item_file, answers_path, prob_path],
+        files=[*writer.paths, out_dir / spec.item_file, answers_path, prob_path, manifest],
     )
 
 

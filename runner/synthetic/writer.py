@@ -52,6 +52,10 @@ EDITIONS = {
 
 ANSWERS_DIR = "answers"
 ANSWERS_FILE = "answers_20141219.txt"
+# The raw files the answers belong to (name and size in bytes), written last: the build uses the answers only
+# when the raw files it reads are exactly these (dbt_project/macros/answers_manifest.sql), so answers left from
+# another month are never scored against other files.
+MANIFEST_FILE = "raw_files.tsv"
 PROBABILITIES_FILE = "purchase_prob_20141219.parquet"
 EXPECTED_UNTRACED_KEY = b"expected_untraced_buys"
 
@@ -133,6 +137,15 @@ def write_answers(out_dir: Path, user_id: np.ndarray, item_id: np.ndarray) -> Pa
     pairs = np.unique(np.stack([user_id, item_id], axis=1), axis=0) if user_id.size else np.empty((0, 2), np.int64)
     table = pa.table({"user_id": pa.array(pairs[:, 0], pa.int64()), "item_id": pa.array(pairs[:, 1], pa.int64())})
     path.write_bytes(encode_text(table, EDITIONS["online"], with_header=False))
+    return path
+
+
+def write_manifest(out_dir: Path, raw_files: list[Path]) -> Path:
+    """answers/raw_files.tsv: `file<TAB>bytes`, one line per raw file written, after a header line."""
+    path = out_dir / ANSWERS_DIR / MANIFEST_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["file\tbytes", *(f"{raw.name}\t{raw.stat().st_size}" for raw in raw_files)]
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from runner import parquet_files, processes
 from runner.experiment_configs.experiment import (
     family_base_of,
     is_experiment_file,
@@ -202,7 +201,7 @@ def read_buckets(path: Path) -> dict[str, int]:
             f"the bucket-size file {path} does not exist: build the exports first (`python -m runner build`) "
             "or pass --buckets"
         )
-    table = pq.read_table(path)
+    table = parquet_files.read_table(path)
     for name, check, wanted in (("feature_name", pa.types.is_string, "string"),
                                 ("num_buckets", pa.types.is_integer, "int64")):
         if name not in table.column_names:
@@ -226,10 +225,8 @@ def read_buckets(path: Path) -> dict[str, int]:
 def call_helper(python: Path, request: Mapping[str, Any], module: str = HELPER_MODULE) -> dict[str, Any]:
     """Run a helper module of runner/tzrec_shims/ in the tzrec interpreter: JSON request in, JSON answer out;
     ConfigError with the helper's `error`, or with its output when it fails otherwise."""
-    completed = subprocess.run(
-        [str(python), "-m", module], input=json.dumps(request), capture_output=True, text=True,
-        env=child_env(), check=False,
-    )
+    completed = processes.run([str(python), "-m", module], f"the tzrec config helper ({module})",
+                              input_text=json.dumps(request), capture=True, env=child_env())
     try:
         answer = json.loads(completed.stdout) if completed.stdout.strip() else {}
     except json.JSONDecodeError:

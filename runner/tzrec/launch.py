@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner import processes
 from runner.tzrec.interpreter import child_env
 
 log = logging.getLogger("runner.tzrec")
@@ -78,21 +78,6 @@ def stall_seconds_from_env() -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _stop_group(process: subprocess.Popen[str], has_exited: Callable[[], bool]) -> None:
-    """SIGTERM torchrun, its ranks and their DataLoader workers (one process group), then SIGKILL what is left.
-
-    has_exited must not reap the child when another thread waits on it (the watchdog's case): a reaped child
-    makes that thread's os.wait4 fail with ChildProcessError."""
-    for sig, grace in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 0.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and not has_exited():
-            time.sleep(0.2)
-
-
 def run_step(
     step: str,
     python: Path,
@@ -127,24 +112,27 @@ def run_step(
     with log_path.open("w", encoding="utf-8", buffering=1) as handle:
         handle.write(f"# cwd: {cwd}\n# env: {shown_env}\n# command: {' '.join(command)}\n\n")
         handle.flush()
-        # a group of its own, so that a stalled step can be stopped with every process under it
-        process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
-                                   start_new_session=True)
+        # a session of its own, so that a stalled or stopped step can be stopped with every process under it
+        # (torchrun gets SIGTERM if the runner dies, and then stops its ranks)
+        process = processes.start(command, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1)
         assert process.stdout is not None
+        what = f"tzrec {step} (torchrun, {nproc} rank{'s' if nproc > 1 else ''})"
 
         def watch(limit: float) -> None:
             while not finished.wait(min(5.0, limit)):
                 if time.monotonic() - last_output[0] > limit:
                     stalled.set()
                     # the main thread reaps the child (os.wait4 below); this thread only signals and waits
-                    _stop_group(process, finished.is_set)
+                    processes.stop_tree(process, what, reaped_elsewhere=True)
                     return
 
         if stall_seconds is not None:
             threading.Thread(target=watch, args=(stall_seconds,), name=f"tzrec-{step}-watchdog", daemon=True).start()
         try:
+            processes.track(process, what)
             for line in process.stdout:
+                processes.raise_if_stopped()
                 last_output[0] = time.monotonic()
                 handle.write(line)
                 line = line.rstrip("\n")
@@ -157,10 +145,13 @@ def run_step(
             returncode = os.waitstatus_to_exitcode(status)
             process.returncode = returncode
         except BaseException:
-            _stop_group(process, lambda: process.poll() is not None)
+            # Ctrl-C, SIGTERM/SIGHUP (runner.processes.Stopped) or an error: torchrun, its ranks and their
+            # DataLoader workers are stopped before the exception goes on
+            processes.stop_tree(process, what)
             raise
         finally:
             finished.set()
+            processes.untrack(process)
     if stalled.is_set():
         raise TzrecStepError(
             f"tzrec {step} stalled: it printed nothing for {stall_seconds:.0f} s, so the runner stopped it "

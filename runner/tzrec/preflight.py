@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from runner import parquet_files
 from runner.contracts import documented_columns
 from runner.exports import export_problem
 from runner.paths import input_files
@@ -81,9 +81,10 @@ def _type_ok(data_type: pa.DataType, allowed: Sequence[pa.DataType], lists: bool
 
 def _iter_column(files: Iterable[Path], column: str) -> Iterable[pa.Array]:
     for path in files:
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
-            yield batch.column(0)
+        parquet = parquet_files.parquet_file(path)
+        with parquet_files.reading(path):
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
+                yield batch.column(0)
 
 
 def _flatten(array: pa.Array) -> pa.Array:
@@ -243,7 +244,7 @@ def preflight(summary: ConfigSummary, datasets: Sequence[DataSet]) -> list[str]:
             for problem in unfinished:
                 report.problem(f"{data.role} data: {problem}")
             continue
-        schemas = [pq.read_schema(path) for path in files]
+        schemas = [parquet_files.read_schema(path) for path in files]
         schema = schemas[0]
         for path, other in zip(files[1:], schemas[1:], strict=True):
             if not other.equals(schema):

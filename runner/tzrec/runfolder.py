@@ -6,10 +6,12 @@
                                  events (and eval_val/), train_eval_result_v2.txt, eval_result.txt
         export/                  scripted_model.pt, pipeline.config, fg.json, ... (fp32 embeddings)
         predictions/eval/        part-<rank>.parquet: logits, probs, user_id, item_id[, cutoff_date][, label]
+                                 (tzrec writes predictions/eval.partial/, renamed when the step succeeds)
         predictions/predict/     the same for the predict set
         predictions/validation/  the same for the validation users (held out of the training label days)
         logs/<step>.log          the full output of each tzrec step
         logs/<step>.done.json    written when a step succeeds: what it was run on (its fingerprint)
+        .lock                    held by the job writing the folder (runner/locks.py)
 
 A step is reused when its outputs exist and its record's fingerprint matches what it would be run on
 now: the rendered config, the input files' size and modification time, the seed, the upstream step's
@@ -28,6 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from runner import atomic
+from runner.parquet_files import CorruptParquetError, check_readable
 
 STEPS = ("train", "evaluate", "export", "predict_eval", "predict_predict", "predict_validation")
 # Removing a step's outputs also removes these (they were built from it).
@@ -100,7 +105,12 @@ class RunFolder:
         if step == "export":
             return (self.export_dir / "scripted_model.pt").is_file() and (self.export_dir / "pipeline.config").is_file()
         if step.startswith("predict_"):
-            return bool(self.prediction_files(step.removeprefix("predict_")))
+            files = self.prediction_files(step.removeprefix("predict_"))
+            try:
+                check_readable(files)  # a file damaged since is written again, not reused
+            except CorruptParquetError:
+                return False
+            return bool(files)
         raise ValueError(f"unknown step {step}")
 
     def remove_outputs(self, step: str) -> None:
@@ -112,7 +122,9 @@ class RunFolder:
         elif step == "export":
             shutil.rmtree(self.export_dir, ignore_errors=True)
         elif step.startswith("predict_"):
-            shutil.rmtree(self.predictions_dir(step.removeprefix("predict_")), ignore_errors=True)
+            folder = self.predictions_dir(step.removeprefix("predict_"))
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(atomic.partial_folder(folder), ignore_errors=True)
         self.record_path(step).unlink(missing_ok=True)
 
     # ---- records --------------------------------------------------------------------------------
@@ -135,7 +147,7 @@ class RunFolder:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         record = {"step": step, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(seconds, 1),
                   "fingerprint": dict(fingerprint), **(extra or {})}
-        self.record_path(step).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        atomic.write_text(self.record_path(step), json.dumps(record, indent=2, sort_keys=True) + "\n")
 
     def reusable(self, step: str, fingerprint: Mapping[str, Any]) -> tuple[bool, str]:
         """Whether a finished `step` matches `fingerprint`; the reason when it does not."""

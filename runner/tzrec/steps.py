@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from runner import atomic, parquet_files
 from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
+from runner.locks import run_folder_lock
 from runner.paths import (
     EVAL_EXPORT,
     ID_BUCKETS_EXPORT,
@@ -288,6 +291,11 @@ class Session:
     # ---- running ---------------------------------------------------------------------------------
 
     def execute(self, command: str) -> list[StepOutcome]:
+        # one job at a time writes a run folder (a second one stops at once, naming this one)
+        with run_folder_lock(self.run.root):
+            return self._execute(command)
+
+    def _execute(self, command: str) -> list[StepOutcome]:
         planned = self.plan(command)
         to_run = [outcome.step for outcome in planned if outcome.ran]
         if to_run:
@@ -363,29 +371,35 @@ class Session:
         data_set = step.removeprefix("predict_")
         data = self.prediction_input(data_set)
         files = input_files(data)
-        schema = pq.read_schema(files[0])
+        schema = parquet_files.read_schema(files[0])
         reserved = [*RESERVED_COLUMNS, *(c for c in OPTIONAL_RESERVED_COLUMNS if c in schema.names)]
         output = self.run.predictions_dir(data_set)
+        # tzrec writes <set>.partial/, renamed to <set>/ once every check below has passed: scoring, submit and
+        # ensembles never see part of a prediction set (runner/atomic.py)
+        partial = atomic.partial_folder(output)
+        shutil.rmtree(partial, ignore_errors=True)
         cost = run_step(step, self.python, "tzrec.predict",
                            ["--scripted_model_path", str(self.run.export_dir),
                             "--predict_input_path", tzrec_input_path(data),
-                            "--predict_output_path", str(output),
+                            "--predict_output_path", str(partial),
                             "--reserved_columns", ",".join(reserved)],
                            nproc=self.options.nproc, log_path=self.run.log_path(step), cwd=self.run.root,
                            env=self._env())
-        written = self.run.prediction_files(data_set)
+        written = sorted(partial.glob("*.parquet"))
         if self.summary.purchase_tower:
             name_purchase_scores(written, self.summary.purchase_column, self.summary.purchase_logits_column)
-        out_schema = pq.read_schema(written[0]) if written else None
+        out_schema = parquet_files.read_schema(written[0]) if written else None
         missing = [c for c in ("probs", *reserved) if out_schema is None or c not in out_schema.names]
         if missing:
-            raise RuntimeError(f"predictions in {output} lack the column(s) {', '.join(missing)}; "
+            raise RuntimeError(f"predictions in {partial} lack the column(s) {', '.join(missing)}; "
                                f"see {self.run.log_path(step)}")
-        rows_in = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
-        rows_out = sum(pq.ParquetFile(p).metadata.num_rows for p in written)
+        rows_in = sum(parquet_files.read_metadata(p).num_rows for p in files)
+        rows_out = sum(parquet_files.read_metadata(p).num_rows for p in written)
         if rows_in != rows_out:
-            raise RuntimeError(f"predictions in {output} hold {rows_out:,} rows for {rows_in:,} input rows; "
+            raise RuntimeError(f"predictions in {partial} hold {rows_out:,} rows for {rows_in:,} input rows; "
                                f"see {self.run.log_path(step)}")
+        atomic.move_into_place(partial, output)
+        written = self.run.prediction_files(data_set)
         schema_text = ", ".join(f"{f.name} {f.type}" for f in out_schema)
         log.info("%s: %s rows -> %s (%s)", step, f"{rows_out:,}", shown(output), schema_text)
         return self._finish(step, cost, {"rows": rows_out, "schema": schema_text,
@@ -398,7 +412,7 @@ def name_purchase_scores(files: list[Path], source: str, source_logits: str) -> 
     (logits_<tower>), kept as well beside the other towers' scores. Rewrites each file in place; a
     file already done is left."""
     for path in files:
-        table = pq.read_table(path)
+        table = parquet_files.read_table(path)
         if "probs" in table.column_names:
             continue
         if source not in table.column_names:
@@ -407,9 +421,8 @@ def name_purchase_scores(files: list[Path], source: str, source_logits: str) -> 
         table = table.append_column("probs", table.column(source))
         if source_logits in table.column_names:
             table = table.append_column("logits", table.column(source_logits))
-        partial = path.with_name(path.name + ".partial")
-        pq.write_table(table, partial)
-        partial.replace(path)
+        with atomic.replacing(path) as temporary:
+            pq.write_table(table, temporary)
 
 
 def _last_json_line(path: Path) -> dict[str, Any]:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 from dbt_helpers import DbtProject, generated_vars
+from process_helpers import copy_project
 
 from runner.parity import EXPORT_KEYS, compare_exports, compare_tables, read_export
 from runner.synthetic import generate
@@ -144,3 +146,30 @@ def _comparable(expected: pa.Table, actual: pa.Table) -> tuple[pa.Table, pa.Tabl
         fields.append(pa.field(left.name, pa.float64() if numeric and left.type != right.type else left.type))
     schema = pa.schema(fields)
     return expected.cast(schema), actual.cast(schema)
+
+
+def test_the_documented_spark_command_reads_the_default_relative_raw_dir(
+        _spark_installed: None, parity_raw: Path, tmp_path: Path) -> None:
+    """docs/guide/scaling.md's command, as a user types it in a fresh clone with the month in data/raw/ (the
+    default raw_dir, a relative path): `DBT_PROFILES_DIR=. .venv/bin/dbt build --target spark`, here only up to
+    profile__files (the staging models and one table, without their data tests) to stay small. Spark resolves a
+    relative table location against its warehouse, so the raw sources' macros make it absolute from the folder
+    dbt runs in."""
+    clone = copy_project(tmp_path / "clone")
+    raw = clone / "data" / "raw"
+    shutil.copytree(parity_raw, raw)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DBT_", "TIANCHI_", "SPARK_"))}
+    env.update({"DBT_PROFILES_DIR": ".", "SPARK_DRIVER_MEMORY": "2g", "NO_COLOR": "1"})
+    command = [".venv/bin/dbt", "build", "--target", "spark", "--select", "+profile__files", "--exclude-resource-type",
+               "test"]
+    completed = subprocess.run(command,
+                               cwd=clone, env=env, capture_output=True, text=True, timeout=900, check=False)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-5000:]
+    assert "missing or empty" not in output
+    files = read_export(clone / "data" / "spark" / "warehouse" / "tianchi.db" / "profile__files").to_pylist()
+    lines = {row["source_file"]: row["valid_rows"] + row["rejected_rows"] for row in files}
+    expected = {f"data/raw/{path.name}": len(path.read_bytes().splitlines())
+                for path in raw.glob("*.txt")}
+    assert lines == expected

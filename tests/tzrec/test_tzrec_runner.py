@@ -297,3 +297,62 @@ def test_the_validation_users_are_checked_as_a_labelled_set_once_per_file(
 def test_the_exports_wiring_predicts_the_validation_export(tmp_path: Path, deepfm_config: Path) -> None:
     options = RunOptions.from_exports(deepfm_config, tmp_path)
     assert options.predict_validation_data == tmp_path / "validation.parquet"
+
+
+def test_a_predict_stopped_half_way_leaves_a_set_no_reader_takes_and_predicts_it_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_data: dict[str, Path], deepfm_config: Path) -> None:
+    """tzrec writes each prediction set into <set>.partial/, which becomes <set>/ only when the step has finished
+    and its rows are checked: a predict stopped while a set is written (here after its first part file) leaves no
+    <set>/ that scoring, submit or an ensemble would read as whole; the next predict writes the set again."""
+    from runner.parquet_files import IncompleteOutputError
+    from runner.scoring import check_predictions
+
+    launched = _fake_tzrec(monkeypatch)
+    faked = runner.tzrec.steps.run_step
+
+    def stopped_in_predict(step: str, *args: object, **kwargs: object) -> StepRun:
+        result = faked(step, *args, **kwargs)
+        if step == "predict_predict":
+            raise KeyboardInterrupt  # the runner stopped right after tzrec wrote a part file
+        return result
+
+    monkeypatch.setattr(runner.tzrec.steps, "run_step", stopped_in_predict)
+    options = _options(tmp_path, deepfm_config, tiny_data)
+    with pytest.raises(KeyboardInterrupt):
+        run_command("predict", options)
+    run = RunFolder.for_config(deepfm_config, tmp_path / "outputs")
+    assert (run.root / "predictions" / "predict.partial" / "part-0.parquet").is_file()
+    assert not run.predictions_dir("predict").exists() and run.read_record("predict_predict") is None
+    with pytest.raises(IncompleteOutputError, match="predict.partial is left by a write that has not finished"):
+        check_predictions(run.root)
+
+    monkeypatch.setattr(runner.tzrec.steps, "run_step", faked)
+    launched.clear()
+    outcomes = run_command("predict", options)
+    assert [o.step for o in outcomes if o.ran] == ["predict_predict", "predict_validation"] == launched
+    assert not (run.root / "predictions" / "predict.partial").exists()
+    assert set(check_predictions(run.root)) == {"eval", "predict"}
+
+
+def test_a_damaged_prediction_file_is_predicted_again_not_reused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_data: dict[str, Path], deepfm_config: Path) -> None:
+    launched = _fake_tzrec(monkeypatch)
+    options = _options(tmp_path, deepfm_config, tiny_data)
+    run_command("predict", options)
+    part = RunFolder.for_config(deepfm_config, tmp_path / "outputs").prediction_files("eval")[0]
+    part.write_bytes(part.read_bytes()[:-20])  # cut short: its footer is gone
+    launched.clear()
+    outcomes = run_command("predict", options)
+    assert [(o.step, o.reason) for o in outcomes if o.ran] == [("predict_eval", "its outputs are missing")]
+    assert launched == ["predict_eval"] and pq.read_table(part).num_rows > 0
+
+
+def test_the_pre_flight_check_names_a_truncated_export_and_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_data: dict[str, Path], deepfm_config: Path) -> None:
+    _fake_tzrec(monkeypatch)
+    train = tmp_path / "train.parquet"
+    train.write_bytes(tiny_data["train"].read_bytes()[:500])
+    with pytest.raises(RuntimeError) as error:
+        run_command("train", _options(tmp_path, deepfm_config, tiny_data, train_data=train))
+    assert f"{train} is not a readable Parquet file" in str(error.value)
+    assert "python -m runner build" in str(error.value)
