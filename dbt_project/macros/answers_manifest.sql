@@ -16,7 +16,7 @@
     {%- if listed is none -%}
         {%- set reason = 'there is no ' ~ manifest_path ~ ' (the generator writes one beside its answers)' -%}
     {%- else -%}
-        {%- set read_now = adapter.dispatch('raw_file_sizes', 'tianchi')() -%}
+        {%- set read_now = raw_file_sizes() -%}
         {%- set differences = [] -%}
         {%- for name, size in read_now.items() -%}
             {%- if name not in listed -%}
@@ -52,7 +52,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set sizes = {} -%}
-    {%- for line in adapter.dispatch('text_lines', 'tianchi')(path) -%}
+    {%- for line in text_lines(path) -%}
         {%- set fields = (line | string).strip().split('\t') -%}
         {%- if fields | length == 2 and modules.re.match('^[0-9]+$', fields[1] | trim) -%}
             {%- do sizes.update({fields[0]: fields[1] | trim | int}) -%}
@@ -63,6 +63,11 @@
 
 
 {#- Every line of a small text file, as a list of strings. -#}
+{% macro text_lines(path) %}
+    {{- return(adapter.dispatch('text_lines', 'tianchi')(path)) -}}
+{% endmacro %}
+
+
 {% macro duckdb__text_lines(path) %}
     {%- set rows = run_query(
         "select line from read_csv(" ~ sql_string(path) ~ ", columns={'line': 'VARCHAR'}, "
@@ -83,6 +88,11 @@
 
 
 {#- {file name: size in bytes} of every raw file this build reads (both kinds). -#}
+{% macro raw_file_sizes() %}
+    {{- return(adapter.dispatch('raw_file_sizes', 'tianchi')()) -}}
+{% endmacro %}
+
+
 {% macro duckdb__raw_file_sizes() %}
     {%- set patterns = raw_files('behavior') + raw_files('item') -%}
     {%- set quoted = [] -%}
