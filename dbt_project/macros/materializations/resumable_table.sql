@@ -3,9 +3,9 @@
     recorded fingerprint matches is reused as it is; any other is written, with its fingerprint,
     in one transaction, so a build stopped midway leaves either the old table and its old
     fingerprint or the new ones, never a half. With config build_partition_by (a date column, e.g.
-    cutoff_date) and partitions_query (SQL listing the partition values), each partition is its
-    own transaction with its own fingerprint: the model's SQL keeps one partition through
-    partition_filter(), and a stopped build redoes only the partitions it had not finished.
+    cutoff_date) and build_partitions_from (a model whose rows list the partition values), each
+    partition is its own transaction with its own fingerprint: the model's SQL keeps one partition
+    through partition_filter(), and a stopped build redoes only the partitions it had not finished.
     Spark builds the same models as plain tables (dbt_project.yml picks the materialization).
 -#}
 
