@@ -111,6 +111,7 @@ def test_the_main_jobs_build_stage_is_a_plain_dbt_build(tmp_path: Path, monkeypa
     """The build stage runs `dbt build` with the raw files' vars and nothing else: the exports' folder, which a
     fresh clone lacks, is created by the dbt project itself (tests/dbt/test_fresh_clone_build.py)."""
     calls: list[tuple[list[str], dict[str, Any], Any]] = []
+    monkeypatch.setenv("TIANCHI_DUCKDB_PATH", str(tmp_path / "tianchi.duckdb"))  # its lock and record go there
     monkeypatch.setattr(runner.pipeline.build, "run_dbt",
                         lambda args, dbt_vars, env: calls.append((list(args), dbt_vars, env)))
     runner.pipeline.build.dbt_build(tmp_path / "raw")
@@ -122,17 +123,19 @@ def test_a_scale_adds_its_vars_and_duckdb_settings_to_the_build(tmp_path: Path,
     from runner.scales import Scale, pick_scale
 
     calls: list[tuple[list[str], dict[str, Any], Any]] = []
+    monkeypatch.setenv("TIANCHI_DUCKDB_PATH", str(tmp_path / "tianchi.duckdb"))  # its lock and record go there
     monkeypatch.setattr(runner.pipeline.build, "run_dbt",
                         lambda args, dbt_vars, env: calls.append((list(args), dbt_vars, env)))
     online = Scale.read("online")
     runner.pipeline.build.dbt_build(tmp_path / "raw", scale=online)
     (args, dbt_vars, env), = calls
-    assert dbt_vars["raw_dir"] == str(tmp_path / "raw") and dbt_vars["build_by_cutoff"] is True
+    assert dbt_vars["raw_dir"] == str(tmp_path / "raw") and dbt_vars["build_by_partition"] is True
     assert dbt_vars["build_all_negatives_export"] is False and env == {"DUCKDB_MEMORY_LIMIT": "12GB",
                                                                         "DUCKDB_THREADS": "2"}
     # auto: the default scale below 10 GB of behaviour files (none here)
     assert pick_scale("auto", tmp_path / "raw").name == "default"
     assert online.training.model_seeds == (1,) and online.training.train_export == "train.parquet"
+    assert (tmp_path / "tianchi.duckdb.build.json").is_file()  # the record of a full build, beside its database
 
 
 def test_blend_gbdt_trains_the_gbdt_per_seed_and_submits_its_blend_with_the_tzrec_mean(

@@ -1,8 +1,17 @@
+{{ config(
+    build_partition_by='user_bucket',
+    build_partition_type='integer',
+    build_partitions=range(var('rollup_user_buckets')) | list,
+) }}
+
 {#- The one pass over the valid behaviour rows: the raw month is streamed once (staging is a
     view over the text) and rolled up into both grains the rest of the project reads, with
     grouping sets: `pair_day`, one row per (event_date, user_id, item_id) with any action that day
     (int_user_item_daily), and `user_location`, one row per (user_id, user_geohash) with the first
-    day it was seen (int_user_locations). Two separate aggregations would read the text twice. -#}
+    day it was seen (int_user_locations). Two separate aggregations would read the text twice.
+    With var build_by_partition (the online scale) it is built one user bucket at a time
+    (user_id % rollup_user_buckets, each bucket a transaction): a pass over the text per bucket, so
+    that each aggregation holds a bucket's groups in memory instead of spilling the month's. -#}
 
 -- sqlfluff:ignore:parsing
 -- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
@@ -12,6 +21,22 @@ with
 behaviors as (
 
     select * from {{ ref('stg_tianchi__behaviors') }}
+
+),
+
+bucketed as (
+
+    select
+        *,
+        user_id % {{ var('rollup_user_buckets') }} as user_bucket
+    from behaviors
+
+),
+
+bucket_rows as (
+
+    select * from bucketed
+    where {{ partition_filter('user_bucket') }}
 
 ),
 
@@ -25,6 +50,7 @@ rolled_up as (
 
     select
         case when grouping(item_id) = 0 then 'pair_day' else 'user_location' end as grain,
+        user_bucket,
         event_date,
         user_id,
         item_id,
@@ -40,10 +66,10 @@ rolled_up as (
         max(case when behavior_type = 3 then event_hour end) as last_cart_hour,
         max(case when behavior_type = 4 then event_hour end) as last_buy_hour,
         min(event_date) as first_seen_date
-    from behaviors
+    from bucket_rows
     group by grouping sets (
-        (event_date, user_id, item_id),
-        (user_id, user_geohash)
+        (user_bucket, event_date, user_id, item_id),
+        (user_bucket, user_id, user_geohash)
     )
 
 ),

@@ -2,10 +2,10 @@
 exports of a clean build.
 
 A small generated month is built twice into databases of their own: once cleanly (one query per
-model), and once one cutoff at a time (var build_by_cutoff, as the online scale builds), killed
-with SIGKILL while `samples` writes its cutoffs, then run again. The second run reuses every
-model finished before the kill and the cutoffs of `samples` already written, and its six exports
-equal the clean build's row for row.
+model), and once one partition at a time (var build_by_partition, as the online scale builds:
+`samples` by cutoff day, `int_behavior_rollup` by user bucket), killed with SIGKILL while `samples`
+writes its cutoffs, then run again. The second run reuses every model finished before the kill and
+the cutoffs of `samples` already written, and its six exports equal the clean build's row for row.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ SEED = 5
 EXPORTS = ("train", "train_all_negatives", "validation", "eval", "predict", "id_buckets")
 # stop once this many cutoffs of samples are written (of 25)
 STOP_AFTER = 5
+# user buckets of the partitioned behaviour rollup
+BUCKETS = 3
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +65,8 @@ def _start_build(project: DbtProject, dbt_vars: dict[str, object]) -> subprocess
 def resumed(tmp_path_factory: pytest.TempPathFactory, raw: Path) -> tuple[DbtProject, str, str]:
     """(project, output of the killed run, output of the run that resumed it)."""
     project = DbtProject(tmp_path_factory.mktemp("resumed"))
-    dbt_vars = {**generated_vars(raw, project.workdir / "processed"), "build_by_cutoff": True}
+    dbt_vars = {**generated_vars(raw, project.workdir / "processed"), "build_by_partition": True,
+                "rollup_user_buckets": BUCKETS}
     process = _start_build(project, dbt_vars)
     seen: list[str] = []
     deadline = time.monotonic() + 600
@@ -90,8 +93,11 @@ def test_the_second_run_reuses_what_was_finished(resumed: tuple[DbtProject, str,
     _, killed, second = resumed
     finished = set(re.findall(r"OK created sql resumable_table model main\.(\w+)", killed))
     assert {"int_behavior_rollup", "user_features", "int_pair_candidates"} <= finished
+    assert f"int_behavior_rollup: partition {BUCKETS - 1} written ({BUCKETS} of {BUCKETS})" in killed
     for model in finished:
-        assert f"reused {model}: built from the same inputs" in second, model
+        whole = f"reused {model}: built from the same inputs"
+        partitioned = f"reused {BUCKETS} of {BUCKETS} partitions of {model}: built from the same inputs"
+        assert whole in second or (model == "int_behavior_rollup" and partitioned in second), model
     match = re.search(r"reused (\d+) of 25 partitions of samples", second)
     assert match and int(match.group(1)) >= STOP_AFTER, second[-3000:]
     # the cutoffs written before the kill are not written again

@@ -107,18 +107,26 @@
     (another engine, a compile, a unit test) every partition is kept. -#}
 {% macro partition_filter(column) %}
     {%- if build_by_partition() -%}
-        {{ column }} = cast({{ partition_placeholder() }} as date)
+        {{ column }} = {{ partition_value(partition_placeholder()) }}
     {%- else -%}
         true
     {%- endif -%}
 {% endmacro %}
 
 
-{#- Whether the model being built is built one partition at a time: it names a build_partition_by (not dbt-spark's partition_by, a table layout), the
-    engine is DuckDB and var build_by_cutoff is on (at the default scale a whole-table query is
-    faster; at the online scale each cutoff is a transaction a stopped build keeps). -#}
+{#- A partition's value (a quoted string) as the partition column's type: config
+    build_partition_type, date unless the model says otherwise. -#}
+{% macro partition_value(quoted) %}
+    {{- return('cast(' ~ quoted ~ ' as ' ~ config.get('build_partition_type', 'date') ~ ')') -}}
+{% endmacro %}
+
+
+{#- Whether the model being built is built one partition at a time: it names a build_partition_by
+    (not dbt-spark's partition_by, a table layout), the engine is DuckDB and var build_by_partition
+    is on (at the default scale a whole-table query is faster; at the online scale each partition
+    is a transaction a stopped build keeps, and a query small enough for memory). -#}
 {% macro build_by_partition() %}
-    {{ return(config.get('build_partition_by') is not none and target.type == 'duckdb' and var('build_by_cutoff', false)) }}
+    {{ return(config.get('build_partition_by') is not none and target.type == 'duckdb' and var('build_by_partition', false)) }}
 {% endmacro %}
 
 

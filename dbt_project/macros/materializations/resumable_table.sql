@@ -2,10 +2,12 @@
     DuckDB's table materialization for a resumable build (build_state.sql): a table whose
     recorded fingerprint matches is reused as it is; any other is written, with its fingerprint,
     in one transaction, so a build stopped midway leaves either the old table and its old
-    fingerprint or the new ones, never a half. With config build_partition_by (a date column, e.g.
-    cutoff_date) and build_partitions_from (a model whose rows list the partition values), each
-    partition is its own transaction with its own fingerprint: the model's SQL keeps one partition
-    through partition_filter(), and a stopped build redoes only the partitions it had not finished.
+    fingerprint or the new ones, never a half. With config build_partition_by (a column, e.g.
+    cutoff_date; build_partition_type gives its type, date by default) and either
+    build_partitions_from (a model whose rows list the partition values in that column) or
+    build_partitions (the values themselves), each partition is its own transaction with its own
+    fingerprint: the model's SQL keeps one partition through partition_filter(), and a stopped
+    build redoes only the partitions it had not finished.
     Spark builds the same models as plain tables (dbt_project.yml picks the materialization).
 -#}
 
@@ -65,16 +67,20 @@
         {{ adapter.commit() }}
     {%- endif -%}
 
-    {%- set partitions = ref(config.require('build_partitions_from')) -%}
-    {%- set values = run_query(
-        'select distinct ' ~ partition_by ~ ' from ' ~ partitions ~ ' order by 1'
-    ).columns[0].values() | map('string') | list -%}
+    {%- if config.get('build_partitions') is not none -%}
+        {%- set values = config.get('build_partitions') | map('string') | list -%}
+    {%- else -%}
+        {%- set partitions = ref(config.require('build_partitions_from')) -%}
+        {%- set values = run_query(
+            'select distinct ' ~ partition_by ~ ' from ' ~ partitions ~ ' order by 1'
+        ).columns[0].values() | map('string') | list -%}
+    {%- endif -%}
     {%- set built = [] -%}
     {%- for value in values -%}
         {%- set part_fingerprint = local_md5(fingerprint ~ '|' ~ value) -%}
         {%- if recorded_fingerprint(this.identifier, value) != part_fingerprint -%}
             {% call statement('partition_' ~ loop.index) %}
-                delete from {{ target_relation }} where {{ partition_by }} = cast({{ sql_string(value) }} as date);
+                delete from {{ target_relation }} where {{ partition_by }} = {{ partition_value(sql_string(value)) }};
                 insert into {{ target_relation }}
                 select * from ({{ compiled_code | replace(placeholder, sql_string(value)) }}) as model_rows;
             {% endcall %}
@@ -88,7 +94,7 @@
     {% call statement('main') %}
         delete from {{ target_relation }}
         where {{ partition_by }} not in (
-            {%- for value in values %}cast({{ sql_string(value) }} as date){{ ', ' if not loop.last }}{% endfor -%}
+            {%- for value in values %}{{ partition_value(sql_string(value)) }}{{ ', ' if not loop.last }}{% endfor -%}
             {%- if not values %}null{% endif -%}
         );
         delete from {{ build_state_relation() }}
