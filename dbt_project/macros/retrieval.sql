@@ -277,3 +277,127 @@ select * from final
 {% macro retrieval_positive_condition(alias) -%}
     ({% for measure in retrieval_positive_measures() %}{{ alias }}.{{ measure }} > 0{{ " or " if not loop.last }}{% endfor %})
 {%- endmacro %}
+
+
+{#- ---- retrieved pairs as ranking candidates (models_sql/intermediate/int_pair_candidate_sources.sql) ---- -#}
+
+{#- var retrieval_candidate_top_n, checked: the retrieved items per user that join the ranking's candidates; 0 when
+    retrieval candidates are off (var retrieval_candidate_runs empty, or the var itself 0). -#}
+{% macro retrieval_candidate_top_n() -%}
+    {%- set top_n = var('retrieval_candidate_top_n') -%}
+    {%- if top_n is string or top_n is not number or top_n is sameas true or top_n is sameas false
+        or top_n != top_n | int or top_n < 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var retrieval_candidate_top_n must be a whole number >= 0 (the retrieved items per user joined to the "
+            ~ "ranking's candidates; 0 leaves them out), e.g. 10; got " ~ (top_n | string)
+        ) }}
+    {%- endif -%}
+    {{ return(top_n | int if retrieval_candidate_run() is not none else 0) }}
+{%- endmacro %}
+
+
+{#- var retrieval_candidate_runs, checked: the one run folder whose retrieved pairs join the ranking's candidates
+    (`python -m runner retrieve --splits train eval predict` wrote it), or none when the list is empty or var
+    retrieval_candidate_top_n is 0. -#}
+{% macro retrieval_candidate_run() -%}
+    {%- set runs = var('retrieval_candidate_runs') -%}
+    {%- if runs is string or runs is not iterable or runs | length > 1 or runs | reject('string') | list | length > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var retrieval_candidate_runs must be a list of at most one run folder (the retriever whose pairs join "
+            ~ "the ranking's candidates), e.g. [outputs/stage1_dssm_v1], or [] (off); got " ~ (runs | string)
+        ) }}
+    {%- endif -%}
+    {{ return(runs[0] if runs | length == 1 and var('retrieval_candidate_top_n') != 0 else none) }}
+{%- endmacro %}
+
+
+{#- The retrieval fold of a user (0 or 1, a seeded hash of user_id): the training cutoffs' candidates of the users
+    of one fold are retrieved by the two-tower model trained on the other fold's positives only (the exports
+    retrieval_train_fold_<k>, retrieval_user_train_fold_<k>; `python -m runner retrieve --splits train`). -#}
+{% macro retrieval_fold(user_id) -%}
+    (case when {{ hash_fraction(user_id, var('split_seed') + 1) }} < 0.5 then 0 else 1 end)
+{%- endmacro %}
+
+
+{#- The retrieved pairs of the run of var retrieval_candidate_runs, as a relation: 'whole_run' (retrieved/<split>/,
+    its retriever trained on every training user: the eval and predict cutoffs) or 'out_of_fold'
+    (folds/fold_<k>/retrieved/train/, each fold's retriever on the other fold's users: the training cutoffs). -#}
+{% macro retrieval_candidate_relation(part) -%}
+    {{ return(adapter.dispatch('retrieval_candidate_relation', 'tianchi')(part)) }}
+{%- endmacro %}
+
+{% macro duckdb__retrieval_candidate_relation(part) -%}
+    {{ source('retrieval_candidates', part) }}
+{%- endmacro %}
+
+{% macro spark__retrieval_candidate_relation(part) -%}
+    parquet.`{{ retrieval_candidate_files(part) }}`
+{%- endmacro %}
+
+{% macro default__retrieval_candidate_relation(part) -%}
+    {{ not_ported('retrieval_candidate_relation') }}
+{%- endmacro %}
+
+
+{#- The query of one part ('whole_run' or 'out_of_fold', see retrieval_candidate_relation) of the candidate run's
+    retrieved pairs, typed: retriever, cutoff_date (a date), user_id, item_id, recall_score, recall_rank and
+    training_fold (null for the whole run's); with retrieval candidates off, the same columns and no row (no source
+    is read). -#}
+{% macro retrieval_candidate_pairs(part) -%}
+    {%- if retrieval_candidate_top_n() > 0 %}
+    select
+        retriever,
+        cast(cutoff_date as date) as cutoff_date,
+        user_id,
+        item_id,
+        cast(recall_score as double) as recall_score,
+        cast(recall_rank as integer) as recall_rank,
+        {{ 'cast(training_fold as integer)' if part == 'out_of_fold' else 'cast(null as integer)' }} as training_fold
+    from {{ retrieval_candidate_relation(part) }}
+    {%- else %}
+    select
+        cast(null as {{ string_type() }}) as retriever,
+        cast(null as date) as cutoff_date,
+        cast(null as bigint) as user_id,
+        cast(null as bigint) as item_id,
+        cast(null as double) as recall_score,
+        cast(null as integer) as recall_rank,
+        cast(null as integer) as training_fold
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The glob of one part's retrieved files in the candidate run folder (see retrieval_candidate_relation). -#}
+{% macro retrieval_candidate_files(part) -%}
+    {%- set run = retrieval_candidate_run() -%}
+    {{ return(run ~ ('/retrieved/*/*.parquet' if part == 'whole_run' else '/folds/*/retrieved/*/*.parquet')) }}
+{%- endmacro %}
+
+
+{#- on-run-start (dbt_project.yml): with retrieval candidates on, stop before any model runs when the run folder
+    lacks the retrieved pairs of a split the candidates need (eval and predict from the run itself, the training
+    cutoffs from both of its folds), naming the files and the command that writes them. Returns no SQL. -#}
+{% macro check_retrieval_candidate_runs() %}
+    {%- set runs_models = flags.WHICH in ['run', 'build', 'test', 'retry'] -%}
+    {%- if execute and runs_models and retrieval_candidate_top_n() > 0 and target.type == 'duckdb' -%}
+        {%- set run = retrieval_candidate_run() -%}
+        {%- set missing = [] -%}
+        {%- for pattern in [run ~ '/retrieved/eval/*.parquet', run ~ '/retrieved/predict/*.parquet',
+                            run ~ '/folds/fold_0/retrieved/train/*.parquet',
+                            run ~ '/folds/fold_1/retrieved/train/*.parquet'] -%}
+            {%- if run_query('select count(*) from glob(' ~ sql_string(pattern) ~ ')').columns[0].values()[0] == 0 -%}
+                {%- do missing.append('  ' ~ pattern) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                "var retrieval_candidate_runs names " ~ run ~ ", which lacks retrieved pairs the ranking's candidates "
+                ~ "need:\n" ~ (missing | join('\n')) ~ "\nWrite them with `python -m runner retrieve --config <its "
+                ~ "experiment> --splits train eval predict --top-n " ~ retrieval_candidate_top_n()
+                ~ " --outputs <its parent folder>` (docs/guide/models.md#two-tower-retrieval)."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
