@@ -86,8 +86,9 @@ _FIXED = {
     "item_geo_unknown": "1 when the item has no known location.",
     "geo_prefix_match": "ln(1 + longest geohash prefix shared by a user location and an item location), 0 = none.",
     "candidate_source_code": (
-        "Id feature: where the candidate comes from: 1 touched only (within candidate_lookback_days), 2 retrieved only "
-        "(a two-tower model's top retrieval_candidate_top_n), 3 both; 1 on every row while retrieval candidates are off."
+        "Id feature: where the candidate comes from: 1 touched only (within candidate_lookback_days), 2 retrieved "
+        "only (a two-tower model's top retrieval_candidate_top_n), 3 both; 1 on every row while retrieval candidates "
+        "are off."
     ),
     "recall_score": (
         "The retrieval's similarity score of the pair (tower embeddings, as retrieved); a touched-only pair takes its "

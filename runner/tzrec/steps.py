@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from runner import atomic, parquet_files
+from runner.candidates import holds_retrieved_candidates
 from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.locks import run_folder_lock
@@ -214,8 +215,12 @@ class Session:
             "eval_input_path": tzrec_input_path(options.eval_data),
             "model_dir": str(self.run.model_dir),
         }
+        # the export contract's candidate features enter an experiment only when the training data holds retrieved
+        # candidates (runner/candidates.py): with retrieval candidates off, the rendered config is as without them
+        candidate_features = holds_retrieved_candidates(options.train_path)
         try:
-            summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header)
+            summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header,
+                                    candidate_features=candidate_features)
         except ConfigError as error:
             if not options.buckets.exists() and "num_buckets: 0" in str(error):
                 raise ConfigError(f"{error}\n  (the bucket-size file {shown(options.buckets)} does not exist: "
