@@ -108,11 +108,12 @@
 {%- endmacro %}
 
 
-{#- The query of a training export (export_retrieval_train, export_retrieval_validation): the positives of
-    one int_retrieval_positives dataset ('train' or 'validation'), each with its user's side and its item's
+{#- The query of a training export (export_retrieval_train, export_retrieval_validation,
+    export_retrieval_train_fold_<k>): the positives of one int_retrieval_positives dataset ('train' or
+    'validation'; with `fold`, of the users of that retrieval fold only), each with its user's side and its item's
     side as of the positive's cutoff (the day before its label day), label 1, in a seeded shuffle so that
     one user's or one day's rows do not fill a batch (the in-batch negatives are the batch's other items). -#}
-{% macro retrieval_training_export(dataset) -%}
+{% macro retrieval_training_export(dataset, fold=none) -%}
 
 with
 
@@ -125,7 +126,11 @@ positives as (
             as sample_key
 
     from {{ ref('int_retrieval_positives') }}
-    where dataset = '{{ dataset }}'
+    where
+        dataset = '{{ dataset }}'
+        {%- if fold is not none %}
+        and {{ retrieval_fold('user_id') }} = {{ fold }}
+        {%- endif %}
 
 ),
 
@@ -171,10 +176,10 @@ select * from final
 {%- endmacro %}
 
 
-{#- The query of a side export: 'user' (every user seen by the cutoff) or 'item' (every P item) at the
-    cutoff of one label-calendar dataset ('eval', 'predict'; a dataset of var retrieval_side_datasets),
-    ordered by id. -#}
-{% macro retrieval_side_export(side, dataset) -%}
+{#- The query of a side export: 'user' (every user seen by the cutoff; with `fold`, those of that retrieval
+    fold only) or 'item' (every P item) at the cutoff(s) of one label-calendar dataset ('train', 'eval', 'predict';
+    a dataset of var retrieval_side_datasets), ordered by cutoff and id. -#}
+{% macro retrieval_side_export(side, dataset, fold=none) -%}
     {%- if dataset not in retrieval_side_datasets() -%}
         {{ exceptions.raise_compiler_error(
             "the retrieval " ~ side ~ " export of dataset '" ~ dataset ~ "' needs it in var retrieval_side_datasets ("
@@ -208,7 +213,10 @@ final as (
 
     from sides
     inner join calendar on sides.cutoff_date = calendar.cutoff_date
-    order by sides.{{ key }}
+    {%- if fold is not none %}
+    where {{ retrieval_fold('sides.user_id') }} = {{ fold }}
+    {%- endif %}
+    order by {{ 'sides.cutoff_date, ' if dataset == 'train' }}sides.{{ key }}
 
 )
 

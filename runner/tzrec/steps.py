@@ -150,7 +150,7 @@ class Session:
             raise FileNotFoundError(missing_config_message(options.config))
         self.options = options
         self.python = find_tzrec_python(options.tzrec_python)
-        self.run = self.run_folder_type.for_config(options.config, options.outputs_dir)
+        self.run = self.run_folder(options)
         self.summary = self._render()
         if (self.summary.model in TWO_TOWER_MODELS) != self.two_tower:
             raise ConfigError(
@@ -159,6 +159,10 @@ class Session:
                 if not self.two_tower else
                 f"{shown(options.config)} is not a two-tower model ({self.summary.model}; retrieval runs "
                 f"{', '.join(TWO_TOWER_MODELS)}): train it with `python -m runner train`")
+
+    def run_folder(self, options: RunOptions) -> RunFolder:
+        """The folder the session's steps write: <outputs_dir>/<config stem>/."""
+        return self.run_folder_type.for_config(options.config, options.outputs_dir)
 
     @property
     def predict_eval_data(self) -> Path:
