@@ -80,5 +80,5 @@ def test_missing_fold_exports_are_built_with_the_training_sides(tmp_path: Path,
     command.ensure_exports(tmp_path, ("train", "eval"), dbt_vars={"raw_dir": "data/seed_101/raw"})
     (args, dbt_vars), = calls
     assert "--exclude" in args and "int_pair_retrieved_candidates" in args
-    assert dbt_vars["retrieval_side_datasets"] == ["train", "eval", "predict"]
+    assert dbt_vars["retrieval_out_of_fold"] is True
     assert dbt_vars["retrieval_exports"] is True and dbt_vars["raw_dir"] == "data/seed_101/raw"

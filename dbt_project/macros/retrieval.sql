@@ -19,7 +19,8 @@
 
 
 {#- var retrieval_side_datasets, checked: the label-calendar datasets whose cutoffs get a whole user side
-    (every user seen by the cutoff) and a whole item side (every P item). -#}
+    (every user seen by the cutoff) and a whole item side (every P item); train too with var retrieval_out_of_fold
+    (the out-of-fold exports' training cutoffs). -#}
 {% macro retrieval_side_datasets() -%}
     {%- set datasets = var('retrieval_side_datasets') -%}
     {%- set known = ['train', 'eval', 'predict'] -%}
@@ -30,7 +31,7 @@
             ~ ", e.g. [eval, predict]; got " ~ (datasets | string)
         ) }}
     {%- endif -%}
-    {{ return(datasets) }}
+    {{ return(datasets + (['train'] if var('retrieval_out_of_fold', false) and 'train' not in datasets else [])) }}
 {%- endmacro %}
 
 

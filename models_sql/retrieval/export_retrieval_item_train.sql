@@ -4,7 +4,7 @@
     location=location,
     post_hook=assert_retrieval_export_not_empty(location, 'item_id'),
     contract={'enforced': var('enforce_export_contracts', true)},
-    enabled=var('retrieval_exports', false) and 'train' in var('retrieval_side_datasets'),
+    enabled=var('retrieval_exports', false) and var('retrieval_out_of_fold', false),
 ) }}
 
 {#- The item side at every training cutoff: every P item, touched or not, with the item tower's inputs, for the

@@ -4,7 +4,7 @@
     location=location,
     post_hook=assert_retrieval_export_not_empty(location, 'user_id'),
     contract={'enforced': var('enforce_export_contracts', true)},
-    enabled=var('retrieval_exports', false) and 'train' in var('retrieval_side_datasets'),
+    enabled=var('retrieval_exports', false) and var('retrieval_out_of_fold', false),
 ) }}
 
 {#- The training rows of the out-of-fold retriever trained on retrieval fold 0: export_retrieval_train's rows of the

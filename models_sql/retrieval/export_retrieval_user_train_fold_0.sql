@@ -4,7 +4,7 @@
     location=location,
     post_hook=assert_retrieval_export_not_empty(location, 'user_id'),
     contract={'enforced': var('enforce_export_contracts', true)},
-    enabled=var('retrieval_exports', false) and 'train' in var('retrieval_side_datasets'),
+    enabled=var('retrieval_exports', false) and var('retrieval_out_of_fold', false),
 ) }}
 
 {#- The user side at every training cutoff, of the users of retrieval fold 0 (validation users among them): the

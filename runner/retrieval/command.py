@@ -58,7 +58,7 @@ def ensure_exports(processed: Path, splits: tuple[str, ...], dbt_vars: dict[str,
              ", ".join(shown(path) for path in missing))
     build_vars: dict[str, Any] = {**(dbt_vars or {}), "retrieval_exports": True, "processed_dir": shown(processed)}
     if TRAIN_SPLIT in splits:
-        build_vars["retrieval_side_datasets"] = [TRAIN_SPLIT, "eval", "predict"]
+        build_vars["retrieval_out_of_fold"] = True
     # the candidates' retrieved pairs are another build's (with vars retrieval_candidate_*): left as they are
     run_dbt(["build", "--select", "path:models_sql/retrieval", "--exclude", "int_pair_retrieved_candidates"],
             dbt_vars=build_vars)
