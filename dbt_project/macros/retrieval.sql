@@ -181,7 +181,8 @@ select * from final
     fold only) or 'item' (every P item) at the cutoff(s) of one label-calendar dataset ('train', 'eval', 'predict';
     a dataset of var retrieval_side_datasets), ordered by cutoff and id. -#}
 {% macro retrieval_side_export(side, dataset, fold=none) -%}
-    {%- if dataset not in retrieval_side_datasets() -%}
+    {#- checked when the model runs: a disabled export (the out-of-fold ones by default) is still parsed -#}
+    {%- if execute and dataset not in retrieval_side_datasets() -%}
         {{ exceptions.raise_compiler_error(
             "the retrieval " ~ side ~ " export of dataset '" ~ dataset ~ "' needs it in var retrieval_side_datasets ("
             ~ (var('retrieval_side_datasets') | join(', ')) ~ "): add it there"
@@ -374,6 +375,22 @@ select * from final
         cast(null as integer) as training_fold
     where false
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The retrieved files a model reading them fingerprints (config fingerprint_files, build_state.sql): a source's
+    own fingerprint covers the raw files only, and a run retrieved again keeps its files' names. -#}
+{% macro retrieval_run_files(runs) -%}
+    {%- set files = [] -%}
+    {%- for run in runs %}{% do files.append(run ~ '/retrieved/*/*.parquet') %}{% endfor -%}
+    {{ return(files) }}
+{%- endmacro %}
+
+{% macro retrieval_candidate_fingerprint_files() -%}
+    {%- if retrieval_candidate_top_n() > 0 -%}
+        {{ return([retrieval_candidate_files('whole_run'), retrieval_candidate_files('out_of_fold')]) }}
+    {%- endif -%}
+    {{ return([]) }}
 {%- endmacro %}
 
 

@@ -9,6 +9,9 @@
       data test on training_fold and user_fold stops the build otherwise).
     Always built: with retrieval candidates off it holds no row (and reads no source). -#}
 
+{#- fingerprint_files: a run retrieved again writes new files under the same names; the build must see them -#}
+{{ config(fingerprint_files=retrieval_candidate_fingerprint_files()) }}
+
 with
 
 calendar as (
