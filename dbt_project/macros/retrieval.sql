@@ -373,7 +373,7 @@ select * from final
         cast(null as double) as recall_score,
         cast(null as integer) as recall_rank,
         cast(null as integer) as training_fold
-    where false
+    limit 0
     {%- endif %}
 {%- endmacro %}
 
