@@ -23,6 +23,8 @@ from runner.candidates import holds_retrieved_candidates
 from runner.synthetic import generate
 from runner.synthetic.params import GeneratorParams, WorldParams
 
+pytestmark = pytest.mark.slow
+
 TOP_N = 2  # var retrieval_candidate_top_n; the run retrieved one more per user (the cut)
 RETRIEVED = TOP_N + 1
 SPLIT_SEED = 20141219  # dbt var split_seed (default); retrieval_fold() hashes user_id with split_seed + 1
