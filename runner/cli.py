@@ -366,16 +366,23 @@ def _add_retrieve(commands: argparse._SubParsersAction) -> None:
             "and the item tower, embed every user and every P item of each split's cutoff "
             "(retrieval_{user,item}_<split>.parquet) and retrieve each user's top-N items by similarity, exactly. "
             "Writes outputs/<name>/retrieved/<split>/part-0.parquet (user_id, item_id, cutoff_date, recall_score, "
-            "recall_rank, retriever); dbt reads it back with --vars '{retrieval_runs: [outputs/<name>]}'. Finished "
-            "steps are reused. Guide: docs/guide/models.md#two-tower-retrieval."
+            "recall_rank, retriever, training_fold); dbt reads it back with --vars "
+            "'{retrieval_runs: [outputs/<name>]}' (the recall tables) or, with --splits train eval predict, as "
+            "ranking candidates with --vars '{retrieval_candidate_runs: [outputs/<name>], "
+            "retrieval_candidate_top_n: N}'. Finished steps are reused. Guide: "
+            "docs/guide/models.md#two-tower-retrieval."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--config", type=Path, required=True,
                         help="a two-tower experiment, by name (stage1_dssm_v1) or file")
     parser.add_argument("--top-n", type=int, default=DEFAULT_RETRIEVAL_TOP_N, help="items retrieved per user")
-    parser.add_argument("--splits", nargs="+", default=["eval", "predict"], choices=["eval", "predict"],
-                        help="the cutoffs to retrieve for (the eval day's, the predict day's)")
+    parser.add_argument("--splits", nargs="+", default=["eval", "predict"], choices=["train", "eval", "predict"],
+                        help="the cutoffs to retrieve for: the eval day's and the predict day's (by the run's "
+                        "retriever, trained on every training user), and train: every training cutoff, out of fold "
+                        "(two more retrievers in <outputs>/<name>/folds/fold_<k>/, each trained on one half of the "
+                        "training users and retrieving for the other half), for retrieval candidates "
+                        "(dbt vars retrieval_candidate_runs, retrieval_candidate_top_n)")
     parser.add_argument("--popularity-correction", type=float, default=DEFAULT_POPULARITY_CORRECTION,
                         metavar="BETA", help="add BETA * log q(item) to every score, q the item's share of the "
                         "training rows (1: the logQ correction of in-batch negatives; 0: none)")

@@ -85,6 +85,19 @@ _FIXED = {
     "user_geo_unknown": "1 when no geohash of the user is known by the cutoff.",
     "item_geo_unknown": "1 when the item has no known location.",
     "geo_prefix_match": "ln(1 + longest geohash prefix shared by a user location and an item location), 0 = none.",
+    "candidate_source_code": (
+        "Id feature: where the candidate comes from: 1 touched only (within candidate_lookback_days), 2 retrieved "
+        "only (a two-tower model's top retrieval_candidate_top_n), 3 both; 1 on every row while retrieval candidates "
+        "are off."
+    ),
+    "recall_score": (
+        "The retrieval's similarity score of the pair (tower embeddings, as retrieved); a touched-only pair takes its "
+        "user's N-th retrieved score; 0 on every row while retrieval candidates are off."
+    ),
+    "recall_rank": (
+        "ln(1 + the pair's rank among the user's retrieved items, 1 = the most similar; N + 1 for a touched-only "
+        "pair); 0 on every row while retrieval candidates are off."
+    ),
     "ui_recency_rank": "ln(1 + rank of the item among the user's candidates by hours since the last event).",
     "ui_count_rank": "ln(1 + rank of the item among the user's candidates by actions over 3 days).",
     "i_category_rank": (
@@ -141,6 +154,8 @@ def _data_tests(name: str) -> list[Any]:
         return ["not_null"]
     if name in ("label", "label_touched"):
         return ["not_null", {"accepted_values": {"arguments": {"values": [0, 1], "quote": False}}}]
+    if name == "candidate_source_code":
+        return ["within_buckets", {"accepted_values": {"arguments": {"values": [1, 2, 3], "quote": False}}}]
     if name.endswith("_code") and "__" not in name:
         return ["within_buckets"]
     if name.startswith("hist__"):

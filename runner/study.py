@@ -13,6 +13,8 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
                                            # reported beside the tzrec models, never judged as one
     variant: negative_keep_1               # optional, with dbt_vars: the same months built with
     dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars (or {}: the same), in folders of their own
+    retrieval: {config: stage1_dssm_v1}    # optional, in a variant with dbt var retrieval_candidate_top_n: the
+                                           # two-tower experiment whose retrieved pairs join each month's candidates
 
 Per generator seed G the study works in a workspace (data/ for the default seed, data/seed_G/
 otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/study/seed_G/:
@@ -37,6 +39,12 @@ A variant study (`variant` and `dbt_vars`) reads the same generated months (the 
 raw/) but builds its own database and exports under data/variants/<variant>/seed_G/ with its dbt
 vars, and writes its runs under outputs/study_variants/<variant>/seed_G/, so it never mixes with
 the base study's runs or its results page.
+
+With `retrieval` (a variant whose dbt_vars set retrieval_candidate_top_n), each month's candidates join the
+retrieved pairs of that two-tower experiment retrained on the month's own exports: the month is first built
+without them (the retrieval exports, the out-of-fold ones among them), then `python -m runner retrieve --splits train
+eval predict --top-n N` writes outputs/study_variants/<variant>/seed_G/retrieval/<experiment>/ (finished steps
+reused), and the month is built again with var retrieval_candidate_runs naming that folder (the study sets it).
 """
 
 from __future__ import annotations
@@ -87,6 +95,9 @@ POOLED_RULE = "top_k_share_pooled"  # scored only where the run has predictions/
 # name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
 # study that reads it.
 EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
+# The dbt vars of retrieval candidates (dbt_project.yml): a study with `retrieval` sets the run folders itself.
+RETRIEVAL_RUNS_VAR = "retrieval_candidate_runs"
+RETRIEVAL_TOP_N_VAR = "retrieval_candidate_top_n"
 
 
 class StudyError(ValueError):
@@ -113,6 +124,7 @@ class Study:
     blends: dict[str, list[str]] = field(default_factory=dict)
     variant: str | None = None
     dbt_vars: dict[str, Any] = field(default_factory=dict)
+    retrieval: Path | None = None  # the two-tower experiment retrained on each month for retrieval candidates
 
     @property
     def outputs_root(self) -> Path:
@@ -124,7 +136,7 @@ class Study:
         return tuple(sorted({train_export_of(config) for config in self.tzrec}))
 
     def workspace(self, generator_seed: int) -> Workspace:
-        return Workspace(generator_seed, self.variant, tuple(sorted(self.dbt_vars.items())))
+        return Workspace(generator_seed, self.variant, tuple(sorted(self.dbt_vars.items())), self.retrieval)
 
     @classmethod
     def read(cls, path: Path) -> Study:
@@ -135,7 +147,7 @@ class Study:
         if not isinstance(spec, dict):
             raise StudyError(f"{path}: a study file is a mapping (generator_seeds, model_seeds, gbdt, tzrec)")
         unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles",
-                               "blends", "variant", "dbt_vars"}
+                               "blends", "variant", "dbt_vars", "retrieval"}
         if unknown:
             raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
         variant = spec.get("variant")
@@ -155,6 +167,7 @@ class Study:
         if reserved & set(dbt_vars):
             raise StudyError(f"{path}: dbt_vars may not set {', '.join(sorted(reserved & set(dbt_vars)))}: the "
                              "study sets them for each month")
+        retrieval = _retrieval_config(path, spec.get("retrieval"), variant, dbt_vars)
         configs = [resolve_config(c, root=PROJECT_ROOT) for c in spec.get("tzrec", [])]
         for config in configs:
             if not config.is_file():
@@ -193,7 +206,29 @@ class Study:
             blends=blends,
             variant=str(variant) if variant else None,
             dbt_vars={str(k): v for k, v in dbt_vars.items()},
+            retrieval=retrieval,
         )
+
+
+def _retrieval_config(path: Path, retrieval: Any, variant: Any, dbt_vars: dict[str, Any]) -> Path | None:
+    """A study file's `retrieval: {config: <two-tower experiment>}`, checked: a variant's, whose dbt_vars set
+    retrieval_candidate_top_n above 0 and leave retrieval_candidate_runs to the study."""
+    if retrieval is None:
+        return None
+    if not isinstance(retrieval, dict) or set(retrieval) != {"config"}:
+        raise StudyError(f"{path}: retrieval is a mapping with `config`, the two-tower experiment retrained on each "
+                         "month, e.g. {config: stage1_dssm_v1}")
+    top_n = dbt_vars.get(RETRIEVAL_TOP_N_VAR)
+    if not variant or isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
+        raise StudyError(f"{path}: retrieval needs a variant whose dbt_vars set {RETRIEVAL_TOP_N_VAR} (the "
+                         "retrieved items per user joined to the candidates), e.g. {retrieval_candidate_top_n: 10}")
+    if RETRIEVAL_RUNS_VAR in dbt_vars:
+        raise StudyError(f"{path}: with retrieval, the study sets {RETRIEVAL_RUNS_VAR} for each month (its own "
+                         "retrieval run folder): leave it out of dbt_vars")
+    config = resolve_config(str(retrieval["config"]), root=PROJECT_ROOT)
+    if not config.is_file():
+        raise StudyError(f"{path}: retrieval: {missing_config_message(config)}")
+    return config
 
 
 @dataclass(frozen=True)
@@ -203,6 +238,7 @@ class Workspace:
     generator_seed: int
     variant: str | None = None
     extra_vars: tuple[tuple[str, Any], ...] = ()
+    retrieval: Path | None = None  # the two-tower experiment whose retrieved pairs join the candidates
 
     @property
     def month(self) -> Path:
@@ -233,9 +269,17 @@ class Workspace:
     def outputs(self) -> Path:
         return outputs_root(self.variant) / f"seed_{self.generator_seed}"
 
+    @property
+    def retrieval_run(self) -> Path | None:
+        """The month's retrieval run folder (`retrieve --outputs <outputs>/retrieval`), with `retrieval`."""
+        return None if self.retrieval is None else self.outputs / "retrieval" / self.retrieval.stem
+
     def dbt_vars(self) -> dict[str, Any]:
-        return {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),
-                "answers_path": shown(self.answers)}
+        found = {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),
+                 "answers_path": shown(self.answers)}
+        if self.retrieval_run is not None:
+            found[RETRIEVAL_RUNS_VAR] = [shown(self.retrieval_run)]
+        return found
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -254,17 +298,28 @@ class Workspace:
 # ---- data ----------------------------------------------------------------------------------------
 
 
-def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...] = ()) -> None:
-    """Generate the month if its answers are missing; dbt build if an export it needs (EXPORTS and the file
-    names in train_exports) is missing or older than the raw files."""
-    from runner.dbt import run_dbt
-    from runner.locks import database_lock
+def ensure_generated(workspace: Workspace, users: int) -> None:
+    """Generate the month if its answers are missing."""
     from runner.synthetic import generate
 
     if not workspace.answers.exists():
         log.info("seed %s: generating %s users into %s", workspace.generator_seed, f"{users:,}", shown(workspace.raw))
         generate(workspace.raw, n_users=users, seed=workspace.generator_seed, progress=False)
+
+
+def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...] = ()) -> None:
+    """Generate the month if its answers are missing; dbt build if an export it needs (EXPORTS and the file
+    names in train_exports) is missing or older than the raw files (or than the retrieved pairs its candidates
+    join, with a retrieval run)."""
+    from runner.dbt import run_dbt
+    from runner.locks import database_lock
+
+    ensure_generated(workspace, users)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
+    if workspace.retrieval_run is not None:
+        retrieved = list(workspace.retrieval_run.glob("retrieved/*/*.parquet"))
+        retrieved += workspace.retrieval_run.glob("folds/*/retrieved/*/*.parquet")
+        raw_time = max([raw_time, *(p.stat().st_mtime for p in retrieved)])
     needed = {f"{name}.parquet" for name in EXPORTS} | set(train_exports)
     exports = [workspace.processed / name for name in sorted(needed)]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
@@ -274,6 +329,41 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
     log.info("seed %s: dbt build into %s", workspace.generator_seed, shown(workspace.database))
     with workspace.active(), database_lock():  # one build into the month's database at a time
         run_dbt(["build"], dbt_vars=workspace.dbt_vars())
+
+
+def retrieve_month(workspace: Workspace, users: int) -> Path:
+    """The month's retrieved pairs for its candidates (a study with `retrieval`): the retrieval exports (the
+    out-of-fold ones among them) and id buckets built without retrieval candidates, where missing or older than the
+    raw files, then `python -m runner retrieve --splits train eval predict --top-n N` in a child process (its
+    finished steps reused). Returns the retrieval run folder."""
+    from runner.dbt import run_dbt
+    from runner.locks import database_lock
+    from runner.retrieval.session import TRAIN_SPLIT, needed_exports
+
+    assert workspace.retrieval is not None and workspace.retrieval_run is not None
+    ensure_generated(workspace, users)
+    splits = (TRAIN_SPLIT, "eval", "predict")
+    top_n = int(dict(workspace.extra_vars)[RETRIEVAL_TOP_N_VAR])
+    raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
+    needed = [*needed_exports(workspace.processed, splits), workspace.processed / "id_buckets.parquet"]
+    if not all(p.exists() and p.stat().st_mtime > raw_time for p in needed):
+        workspace.processed.mkdir(parents=True, exist_ok=True)
+        # without the candidates' retrieved pairs, which do not exist yet
+        build_vars = {**workspace.dbt_vars(), RETRIEVAL_RUNS_VAR: [], "retrieval_exports": True,
+                      "retrieval_out_of_fold": True}
+        log.info("seed %s: dbt build of the retrieval exports into %s", workspace.generator_seed,
+                 shown(workspace.processed))
+        with workspace.active(), database_lock():
+            run_dbt(["build", "--select", "+path:models_sql/retrieval", "+export_id_buckets"], dbt_vars=build_vars)
+    command = [sys.executable, "-m", "runner", "retrieve", "--config", str(workspace.retrieval), "--splits", *splits,
+               "--top-n", str(top_n), "--processed-dir", str(workspace.processed),
+               "--outputs", str(workspace.retrieval_run.parent)]
+    log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
+    with workspace.active():
+        completed = processes.run(command, "the month's retrieval (python -m runner retrieve)", cwd=PROJECT_ROOT)
+    if completed.returncode != 0:
+        raise RuntimeError(f"`{' '.join(command[1:])}` failed (exit {completed.returncode}); see its output above")
+    return workspace.retrieval_run
 
 
 # ---- models --------------------------------------------------------------------------------------
@@ -527,6 +617,8 @@ def run_study(study: Study, only_seeds: list[int] | None = None) -> list[dict[st
             continue
         started = time.monotonic()
         workspace = study.workspace(generator_seed)
+        if workspace.retrieval is not None:
+            retrieve_month(workspace, study.users)
         ensure_month(workspace, study.users, study.train_exports)
         seed_averaged: dict[str, Path] = {}  # config stem (or the GBDT's name) -> the run that makes one submission
         one_seed_runs: dict[str, Path] = {}  # config stem -> its run, in a study of one model seed

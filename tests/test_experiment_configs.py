@@ -38,14 +38,17 @@ def test_every_contract_column_has_a_kind_and_a_side() -> None:
     kinds = {kind: [c.name for c in columns if c.kind == kind] for kind in {c.kind for c in columns}}
     assert kinds["key"] == ["cutoff_date", "user_id", "item_id"]
     assert kinds["label"] == ["label", "label_touched"] and kinds["weight"] == ["sample_weight"]
-    assert kinds["id"] == ["user_code", "item_code", "category_code", "label_weekday_code", "last_cart_hour_code"]
+    assert kinds["id"] == ["user_code", "item_code", "category_code", "candidate_source_code", "label_weekday_code",
+                           "last_cart_hour_code"]
     assert kinds["sequence"] == ["hist__item_code", "hist__category_code"]
-    assert len(kinds["dense"]) == 141 and set(INTEREST_AGE) <= set(kinds["dense"])
+    # the 141 features and the candidates' recall score and rank (read only with retrieved candidates)
+    assert len(kinds["dense"]) == 143 and set(INTEREST_AGE) | {"recall_score", "recall_rank"} <= set(kinds["dense"])
     assert kinds["bin"] == [f"{name}_bin" for name in kinds["dense"]]  # every dense feature has its bucket id
     sides = {c.name: c.side for c in columns}
     assert (sides["u_p_clicks_1d"], sides["user_geo_unknown"], sides["i_category_rank"], sides["c_items_all"],
-            sides["ui_recency_rank"], sides["uc_items_all_bin"], sides["is_sale_label_day"]) == \
-        ("user", "user", "item", "item", "context", "context", "context")
+            sides["ui_recency_rank"], sides["uc_items_all_bin"], sides["is_sale_label_day"],
+            sides["candidate_source_code"], sides["recall_score"]) == \
+        ("user", "user", "item", "item", "context", "context", "context", "context", "context")
     assert classify("hist__item_code") == Column("hist__item_code", "sequence", "item")
 
 

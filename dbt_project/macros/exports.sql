@@ -3,9 +3,10 @@
     - keys kept raw (cutoff_date, user_id, item_id) to join predictions back; label; weight;
     - id features: integer codes in [0, num_buckets) (export_id_buckets has the sizes);
     - sequence features: ';'-joined codes in columns named <sequence>__<feature>;
-    - flags and ratios (names with _per_: smoothed conversions, the share of days touched, clicks
-      per touched day) as they are; the hour of the last cart and the label weekday
-      also as id codes (an hour is a category, not a magnitude);
+    - flags, ratios (names with _per_: smoothed conversions, the share of days touched, clicks
+      per touched day) and scores (names ending _score: the retrieval's similarity, which may be
+      negative) as they are; the hour of the last cart and the label weekday also as id codes (an
+      hour is a category, not a magnitude), the candidate's source as its code;
     - every other numeric feature (counts, hours since, ranks, trends, geo prefix length) as
       ln(1 + x): heavy-tailed counts would swamp a neural model's inputs. -#}
 
@@ -14,7 +15,7 @@
 {%- endmacro %}
 
 {% macro export_id_columns() -%}
-    {{ return(['user_code', 'item_code', 'category_code']) }}
+    {{ return(['user_code', 'item_code', 'category_code', 'candidate_source_code']) }}
 {%- endmacro %}
 
 {% macro export_sequence_columns() -%}
@@ -23,7 +24,8 @@
 
 {#- samples columns that are not model inputs (or enter in another form). -#}
 {% macro export_excluded_columns() -%}
-    {{ return(['label_date', 'item_category', 'dataset', 'label', 'label_touched', 'label_weekday', 'ui_last_cart_hour']) }}
+    {{ return(['label_date', 'item_category', 'dataset', 'label', 'label_touched', 'label_weekday', 'ui_last_cart_hour',
+               'candidate_source']) }}
 {%- endmacro %}
 
 {#- The numeric feature columns of samples that every export carries (all but the fixed ones). -#}
@@ -42,7 +44,7 @@
 
 {% macro is_plain_feature(name) -%}
     {{ return(name.startswith('is_') or name.endswith('_not_bought') or name.endswith('_unknown')
-              or '_per_' in name) }}
+              or '_per_' in name or name.endswith('_score')) }}
 {%- endmacro %}
 
 {#- The select list of an export. with_label / with_weight add those columns; with_aux_label adds

@@ -1,5 +1,6 @@
 {#- The recall ceiling of every model: for each label day, the share of the day's true
-    (user, P item) purchases that the candidate set of the cutoff before it contains. True
+    (user, P item) purchases that the candidate set of the cutoff before it contains (the touched
+    pairs, with the retrieved ones where retrieval candidates are on: int_pair_candidate_sources). True
     purchases come from the logs for logged label days and from the answer file (where one
     exists) for the predict day. -#}
 
@@ -13,7 +14,7 @@ calendar as (
 
 candidates as (
 
-    select * from {{ ref('int_pair_candidates') }}
+    select * from {{ ref('int_pair_candidate_sources') }}
 
 ),
 

@@ -75,6 +75,11 @@ final as (
             'last_cart_hour_code' as feature_name,
             25 as num_buckets
         union all
+        -- 1: touched only, 2: retrieved only, 3: both (int_pair_candidate_sources)
+        select
+            'candidate_source_code' as feature_name,
+            4 as num_buckets
+        union all
         select
             feature_name,
             num_buckets

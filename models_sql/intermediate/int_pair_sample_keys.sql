@@ -1,8 +1,9 @@
-{#- The candidates the exports hold, the rows every feature is built for: each candidate of the
-    eval, predict and validation rows, and of the training rows every positive and the negatives
-    some export keeps (all of them while export_train_all_negatives is built; else the share
-    negative_keep_rate that export_train keeps, with the same seeded hash: at the online scale the
-    features are not built for the nine in ten training negatives no export holds). -#}
+{#- The candidates the exports hold, the rows every feature is built for, with where each comes from
+    (int_pair_candidate_sources): each candidate of the eval, predict and validation rows, and of the
+    training rows every positive and the negatives some export keeps (all of them while
+    export_train_all_negatives is built; else the share negative_keep_rate that export_train keeps,
+    with the same seeded hash: at the online scale the features are not built for the nine in ten
+    training negatives no export holds). -#}
 
 {%- set keep_rate = exported_negative_rate() %}
 
@@ -10,7 +11,7 @@ with
 
 candidates as (
 
-    select * from {{ ref('int_pair_candidates') }}
+    select * from {{ ref('int_pair_candidate_sources') }}
 
 ),
 
@@ -33,6 +34,9 @@ classified as (
         candidates.user_id,
         candidates.item_id,
         candidates.item_category,
+        candidates.candidate_source,
+        candidates.recall_score,
+        candidates.recall_rank,
         calendar.dataset = 'train' and not {{ is_validation_user('candidates.user_id') }} as is_training_row,
         labels.user_id is not null as is_positive
     from candidates
@@ -51,7 +55,10 @@ final as (
         cutoff_date,
         user_id,
         item_id,
-        item_category
+        item_category,
+        candidate_source,
+        recall_score,
+        recall_rank
     from classified
     {%- if keep_rate < 1 %}
     where

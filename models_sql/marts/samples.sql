@@ -1,8 +1,10 @@
 {#- One row per (cutoff, user, P item) candidate: the label calendar, the label (and the
     auxiliary label_touched of multi-task models, training label days only), every
-    feature family, ranks, geo, vocabulary codes and the behaviour sequence. Numeric features
-    have no nulls: counts are 0 when nothing happened, hours-since take never_hours(), the
-    last cart hour is -1 when never carted, geo match is 0 when either side has no location.
+    feature family, ranks, geo, vocabulary codes, the behaviour sequence, and where the
+    candidate comes from (touched, retrieved or both) with its retrieval score and rank.
+    Numeric features have no nulls: counts are 0 when nothing happened, hours-since take
+    never_hours(), the last cart hour is -1 when never carted, geo match is 0 when either side
+    has no location.
     Built one cutoff at a time on DuckDB (build_partition_by), so a stopped build keeps the cutoffs it
     finished. -#}
 
@@ -124,7 +126,17 @@ joined as (
         {{ columns_except(ref('user_category_features'), ['cutoff_date', 'user_id', 'item_category'], 'user_category_features') }}
         geo.geo_prefix_match,
         geo.user_geo_unknown,
-        geo.item_geo_unknown
+        geo.item_geo_unknown,
+        -- where the candidate comes from (int_pair_candidate_sources), named and coded: 1 touched only,
+        -- 2 retrieved only, 3 both; and the retrieval's score and rank (constants 0 with retrieval off)
+        candidates.candidate_source,
+        case candidates.candidate_source
+            when 'touched' then 1
+            when 'retrieved' then 2
+            when 'both' then 3
+        end as candidate_source_code,
+        candidates.recall_score,
+        candidates.recall_rank
 
     from candidates
     inner join calendar on candidates.cutoff_date = calendar.cutoff_date

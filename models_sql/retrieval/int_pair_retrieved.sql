@@ -1,4 +1,8 @@
-{{ config(enabled=var('retrieval_runs', []) | length > 0) }}
+{#- fingerprint_files: a retrieval run retrieved again writes new files under the same name; the build must see them -#}
+{{ config(
+    enabled=var('retrieval_runs', []) | length > 0,
+    fingerprint_files=retrieval_run_files(var('retrieval_runs', [])),
+) }}
 
 {#- The retrieved (user, P item) pairs of the runs in var retrieval_runs: for each user of a
     retrieved cutoff, a two-tower model's top items by similarity (`python -m runner retrieve`),

@@ -1,8 +1,8 @@
 {{ config(enabled=var('retrieval_exports', false)) }}
 
 {#- The (cutoff, P item) pairs the retrieval exports need an item side of: every P item, touched or
-    not, at each cutoff of the datasets in var retrieval_side_datasets, and the item of every
-    training positive at its cutoff. -#}
+    not, at each cutoff of the datasets in var retrieval_side_datasets (and every training cutoff with
+    var retrieval_out_of_fold), and the item of every training positive at its cutoff. -#}
 
 with
 

@@ -1,8 +1,9 @@
 {{ config(enabled=var('retrieval_exports', false)) }}
 
 {#- The (cutoff, user) pairs the retrieval exports need a user side of: every user seen (any
-    behavior on any item) by each cutoff of the datasets in var retrieval_side_datasets, and the user
-    of every training positive at its cutoff. -#}
+    behavior on any item) by each cutoff of the datasets in var retrieval_side_datasets (and every
+    training cutoff with var retrieval_out_of_fold), and the user of every training positive at its
+    cutoff. -#}
 
 with
 

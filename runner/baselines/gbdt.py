@@ -2,7 +2,9 @@
 
 What strong public solutions of this competition did (gradient-boosted trees on sliding-window
 features) on exactly the columns the tzrec models read. Trees need no ln(1 + x) and no
-embeddings, so the id codes and sequence strings are left out; everything else is used as is.
+embeddings, so the id codes and sequence strings are left out; everything else is used as is,
+the candidate features (candidate_source_code, recall_score, recall_rank) only where the training
+export holds retrieved candidates (runner/candidates.py: off, they are constants).
 It writes its predictions in the layout of a tzrec run (outputs/<name>/predictions/{eval,
 predict,validation}/part-0.parquet with logits, probs and the reserved columns), so `score` and
 `submit` treat both the same way. `predict_missing_splits` completes a run trained before a split
@@ -24,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from runner import atomic, parquet_files
+from runner.candidates import describe_state, holds_retrieved_candidates, is_candidate_feature
 from runner.contracts import BIN_SUFFIX
 from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.exports import export_problem
@@ -96,14 +99,23 @@ class GbdtRun:
     features: int
 
 
-def feature_columns(schema: pa.Schema) -> list[str]:
+def feature_columns(schema: pa.Schema, candidate_features: bool = False) -> list[str]:
     """The columns LightGBM trains on: the dense features as exported. Their quantile bucket ids
-    (<feature>_bin) are left out: a tree already cuts the value itself, so they would only repeat it."""
+    (<feature>_bin) are left out: a tree already cuts the value itself, so they would only repeat it.
+    The candidate features enter only with candidate_features (the training export holds retrieved
+    candidates: training_features)."""
     return [
         f.name for f in schema
         if f.name not in NOT_FEATURES and f.name not in ID_CODES and not pa.types.is_string(f.type)
-        and not f.name.endswith(BIN_SUFFIX)
+        and not f.name.endswith(BIN_SUFFIX) and (candidate_features or not is_candidate_feature(f.name))
     ]
+
+
+def training_features(processed_dir: Path) -> list[str]:
+    """feature_columns of the exports folder's training export, the candidate features included where it holds
+    retrieved candidates."""
+    train = processed_dir / "train.parquet"
+    return feature_columns(parquet_files.dataset_schema(train), candidate_features=holds_retrieved_candidates(train))
 
 
 def _matrix(path: Path, features: list[str]) -> tuple[np.ndarray, pa.Table]:
@@ -154,8 +166,9 @@ def train_gbdt(
 def _train(run_dir: Path, name: str, params: GbdtParams, processed_dir: Path) -> GbdtRun:
     (run_dir / "run.json").unlink(missing_ok=True)  # written again last, when the run has finished
     # a file (DuckDB build) or a folder of part files (Spark build) alike
-    features = feature_columns(parquet_files.dataset_schema(processed_dir / "train.parquet"))
-    log.info("gbdt %s: %d features from %s", name, len(features), processed_dir)
+    features = training_features(processed_dir)
+    log.info("gbdt %s: %d features from %s; candidate features: %s", name, len(features), processed_dir,
+             describe_state(any(is_candidate_feature(feature) for feature in features)))
 
     started = time.perf_counter()
     x_train, train = _matrix(processed_dir / "train.parquet", features)
@@ -235,7 +248,7 @@ def predict_missing_splits(run_dir: Path, processed_dir: Path = PROCESSED_DIR) -
     if not model.is_file():
         raise FileNotFoundError(f"{model} does not exist: train the run (`python -m runner baseline gbdt`)")
     booster = lgb.Booster(model_file=str(model))
-    features = feature_columns(parquet_files.dataset_schema(processed_dir / "train.parquet"))
+    features = training_features(processed_dir)
     if features != booster.feature_name():
         raise ValueError(f"{model} was trained on other feature columns than {processed_dir / 'train.parquet'} "
                          "has now (the exports were rebuilt since): train the run again")

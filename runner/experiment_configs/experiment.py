@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from runner.candidates import describe_state, is_candidate_feature
 from runner.dbt import project_vars
 from runner.experiment_configs.contract import EXPORTS_YML, contract_columns, family_contract
 from runner.experiment_configs.features import FeatureSelection, build_features, merge_selections
@@ -221,6 +222,7 @@ class RenderSpec:
     features_summary: str
     description: str
     contract: Path = EXPORTS_YML  # the contract file the features were selected from
+    candidates: str = ""  # whether the contract's candidate features were selectable, in words (runner/candidates.py)
 
     @property
     def header(self) -> str:
@@ -229,6 +231,7 @@ class RenderSpec:
             f"{self.name}: {self.description}",
             f"Base chain: {chain}",
             f"Features from {shown(self.contract)}: {self.features_summary}",
+            *([f"Candidate features: {self.candidates}."] if self.candidates else []),
             f"Rendered by `python -m runner configs render {self.name}`: edit {shown(self.source)}, not this file.",
             "num_buckets: 0, train_input_path, eval_input_path and model_dir are filled by the runner when it trains.",
         ])
@@ -242,9 +245,10 @@ class RenderSpec:
 
 
 def render_spec(path: Path, contract: Path = EXPORTS_YML, known: Mapping[str, Experiment] | None = None,
-                bases: Path = BASES_DIR) -> RenderSpec:
+                bases: Path = BASES_DIR, candidate_features: bool = False) -> RenderSpec:
     """An experiment's render spec: its base chain, the features its selection makes of the contract, and the
-    changes in the order they apply."""
+    changes in the order they apply. The contract's candidate features are selectable only with candidate_features
+    (the training export holds retrieved candidates: runner/candidates.py); by default they are left out."""
     experiment = read_experiment(path)
     known = experiments(path.parent) if known is None else known
     chain, base = base_chain(experiment, known, bases)
@@ -256,9 +260,13 @@ def render_spec(path: Path, contract: Path = EXPORTS_YML, known: Mapping[str, Ex
     selection = FeatureSelection.from_mapping(merge_selections(layers), where)
     sequence_length = int(project_vars().get(SEQUENCE_LENGTH_VAR, 0) or 0)
     contract_path, export_model = family_contract(base.stem, contract)
-    features = build_features(selection, contract_columns(contract_path, export_model), sequence_length, where)
+    columns = contract_columns(contract_path, export_model)
+    left_out = () if candidate_features else [column.name for column in columns if is_candidate_feature(column.name)]
+    features = build_features(selection, columns, sequence_length, where, left_out=left_out)
+    candidates = describe_state(candidate_features) if any(is_candidate_feature(c.name) for c in columns) else ""
     return RenderSpec(
         name=experiment.name, source=path, base=base, chain=tuple(e.name for e in chain),
         feature_configs=features.feature_configs, feature_groups=features.groups,
         changes=tuple((shown(owner.path), key, value) for owner, key, value in chain_changes(chain)),
-        features_summary=features.summary(selection), description=experiment.description, contract=contract_path)
+        features_summary=features.summary(selection), description=experiment.description, contract=contract_path,
+        candidates=candidates)

@@ -23,7 +23,7 @@ id_buckets.parquet.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,8 +126,10 @@ def _is_glob(selector: str) -> bool:
 
 
 def build_features(selection: FeatureSelection, columns: Sequence[Column], sequence_length: int,
-                   where: str) -> FeatureSet:
-    """The feature configs and group members a selection makes of the contract's columns."""
+                   where: str, left_out: Collection[str] = ()) -> FeatureSet:
+    """The feature configs and group members a selection makes of the contract's columns. Columns of `left_out`
+    (the candidate features while the training export holds no retrieved candidate: runner/candidates.py) are
+    selected by nothing, as if the contract lacked them; `exclude` may still name them."""
     features = [column for column in columns if column.kind in FEATURE_KINDS]
     by_name = {column.name: column for column in features}
     position = {column.name: index for index, column in enumerate(features)}
@@ -141,6 +143,10 @@ def build_features(selection: FeatureSelection, columns: Sequence[Column], seque
         excluded.update(matched)
     # an excluded dense column takes its bucket id along
     excluded.update(f"{name}{BIN_SUFFIX}" for name in list(excluded) if by_name[name].kind == "dense")
+    left_out = set(left_out) & set(by_name)
+    if left_out:
+        features = [column for column in features if column.name not in left_out]
+        by_name = {column.name: column for column in features}
 
     def as_input(name: str) -> str:
         """The column a selected column is read from: in `dense: bins`, a dense column's bucket id."""
@@ -161,6 +167,10 @@ def build_features(selection: FeatureSelection, columns: Sequence[Column], seque
             names = [name for name in matched if name not in excluded]
         elif selector in by_name:
             names = [selector]
+        elif selector in left_out:
+            raise FeatureError(f"{where}: features: groups: {group}: {selector!r} is a candidate feature, left out "
+                               "while the training export holds no retrieved candidate (runner/candidates.py): "
+                               "select it by kind or glob, or build the exports with retrieval candidates on")
         else:
             raise FeatureError(f"{where}: features: groups: {group}: {selector!r} is neither a kind "
                                f"({', '.join(FEATURE_KINDS)}) nor a feature column of the export contract")

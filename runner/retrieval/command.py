@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from runner.paths import input_files, shown
-from runner.retrieval.runfolder import SIDES
-from runner.retrieval.session import TRAIN_EXPORT, VALIDATION_EXPORT, RetrievalOptions, RetrievalSession, side_export
+from runner.retrieval.session import FOLDS, TRAIN_SPLIT, RetrievalOptions, RetrievalSession, StepOutcome, needed_exports
 
 log = logging.getLogger("runner.retrieval")
 
@@ -18,13 +19,14 @@ BUDGET_SECONDS = 120.0
 BUDGET_GB = 4.0
 
 
-def options_from(args: argparse.Namespace) -> RetrievalOptions:
+def options_from(args: argparse.Namespace, splits: tuple[str, ...] | None = None) -> RetrievalOptions:
+    """The run's own retriever's options (its splits: `splits`, else --splits)."""
     return RetrievalOptions.for_exports(
         args.config, args.processed_dir, buckets=args.buckets, outputs_dir=args.outputs, nproc=args.nproc,
         seed=args.seed,
         # --benchmark retrieves again (the retrieval steps are the command's own); --retrain trains again
         force=args.force or args.benchmark or args.retrain, retrain=args.retrain,
-        tzrec_python=args.tzrec_python, splits=tuple(args.splits), top_n=args.top_n,
+        tzrec_python=args.tzrec_python, splits=tuple(args.splits) if splits is None else splits, top_n=args.top_n,
         popularity_correction=args.popularity_correction)
 
 
@@ -43,30 +45,48 @@ def benchmark_table(records: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def ensure_exports(processed: Path, splits: tuple[str, ...]) -> None:
-    """Build the retrieval exports with dbt (var retrieval_exports: true) when one the steps read is missing; the
-    rest of the project must be built already (`python -m runner build`)."""
+def ensure_exports(processed: Path, splits: tuple[str, ...], dbt_vars: dict[str, Any] | None = None) -> None:
+    """Build the retrieval exports with dbt (var retrieval_exports: true; with split train also the training
+    cutoffs' sides and the folds' positives) when one the steps read is missing; the rest of the project must be
+    built already (`python -m runner build`). `dbt_vars` are the build's other vars (a study month's raw_dir...)."""
     from runner.dbt import run_dbt
 
-    needed = [processed / TRAIN_EXPORT, processed / VALIDATION_EXPORT,
-              *(side_export(processed, side, split) for split in splits for side in SIDES)]
-    missing = [path for path in needed if not input_files(path)]
+    missing = [path for path in needed_exports(processed, splits) if not input_files(path)]
     if not missing:
         return
     log.info("the retrieval exports %s are missing: building models_sql/retrieval with dbt",
              ", ".join(shown(path) for path in missing))
-    run_dbt(["build", "--select", "path:models_sql/retrieval"],
-            dbt_vars={"retrieval_exports": True, "processed_dir": shown(processed)})
+    build_vars: dict[str, Any] = {**(dbt_vars or {}), "retrieval_exports": True, "processed_dir": shown(processed)}
+    if TRAIN_SPLIT in splits:
+        build_vars["retrieval_out_of_fold"] = True
+    # the candidates' retrieved pairs are another build's (with vars retrieval_candidate_*): left as they are
+    run_dbt(["build", "--select", "path:models_sql/retrieval", "--exclude", "int_pair_retrieved_candidates"],
+            dbt_vars=build_vars)
+
+
+def retrieval_sessions(options: RetrievalOptions) -> list[RetrievalSession]:
+    """The sessions that retrieve options.splits: the run's own retriever for eval and predict, and for the
+    training cutoffs (train) the two out-of-fold retrievers, each trained on one fold's users only."""
+    whole = tuple(split for split in options.splits if split != TRAIN_SPLIT)
+    sessions = [RetrievalSession(dataclasses.replace(options, splits=whole))] if whole else []
+    if TRAIN_SPLIT in options.splits:
+        sessions += [RetrievalSession(options.for_fold(fold)) for fold in FOLDS]
+    return sessions
 
 
 def run_retrieve(args: argparse.Namespace) -> int:
     ensure_exports(args.processed_dir, tuple(args.splits))
-    session = RetrievalSession(options_from(args))
-    outcomes = session.execute("retrieve")
+    outcomes: list[StepOutcome] = []
+    written: list[Path] = []
+    for session in retrieval_sessions(options_from(args)):
+        for outcome in session.execute("retrieve"):
+            outcome.step = f"{session.retriever_name}: {outcome.step}" if session.options.fold is not None \
+                else outcome.step
+            outcomes.append(outcome)
+        written += [session.run.retrieved_file(split) for split in session.options.splits]
     ran = [o.step for o in outcomes if o.ran]
     log.info("retrieve done for %s (%s); retrieved pairs: %s", args.config,
-             f"ran {', '.join(ran)}" if ran else "everything reused",
-             ", ".join(shown(session.run.retrieved_file(split)) for split in session.options.splits))
+             f"ran {', '.join(ran)}" if ran else "everything reused", ", ".join(shown(path) for path in written))
     if args.benchmark:
-        print(benchmark_table({o.step: o.record for o in outcomes if o.step.startswith("retrieve_")}))
+        print(benchmark_table({o.step: o.record for o in outcomes if o.step.split(": ")[-1].startswith("retrieve_")}))
     return 0

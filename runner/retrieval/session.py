@@ -11,6 +11,13 @@ for each split s of RetrievalOptions.splits (eval, predict: the label-calendar d
 retrieval exports give a whole user and item side). A step is reused when its outputs exist and it ran on the
 same inputs: the embeddings on the same export and side file, the retrieval on the same embeddings, top-N and
 popularity correction. Every side file is checked against its tower's features before anything runs.
+
+The training cutoffs (split train) are retrieved out of fold, by two more sessions of the same experiment
+(RetrievalOptions.fold 0 and 1, run folders <run>/folds/fold_<k>/): the session of fold k trains on the positives
+of fold k's training users only (retrieval_train_fold_<k>.parquet) and retrieves, at every training cutoff, for the
+users of the other fold (retrieval_user_train_fold_<1-k>.parquet against retrieval_item_train.parquet), writing
+training_fold k on every pair. So no retrieval score of a ranking training row comes from a model that trained on
+that row's user; the run's own session (fold None, trained on every training user) retrieves eval and predict only.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from runner.tzrec.steps import RunOptions, Session, StepOutcome
 log = logging.getLogger("runner.retrieval")
 
 SPLITS = ("eval", "predict")
+TRAIN_SPLIT = "train"  # the training cutoffs: retrieved out of fold only
+FOLDS = (0, 1)
 TRAIN_EXPORT = "retrieval_train.parquet"
 VALIDATION_EXPORT = "retrieval_validation.parquet"
 RETRIEVE_MODULE = "tzrec_runner_retrieve"  # runner/tzrec_shims/tzrec_runner_retrieve.py
@@ -45,9 +54,34 @@ EMBED_BATCH_SIZE = 4096  # rows per tzrec.predict batch when embedding (the trai
 RESERVED = {"user": ("user_id", "cutoff_date"), "item": ("item_id", "cutoff_date")}
 
 
-def side_export(processed: Path, side: str, split: str) -> Path:
-    """A side's export, <processed>/retrieval_<side>_<split>.parquet (models_sql/retrieval)."""
+def side_export(processed: Path, side: str, split: str, fold: int | None = None) -> Path:
+    """A side's export (models_sql/retrieval): <processed>/retrieval_<side>_<split>.parquet; for the training
+    cutoffs, retrieved by the retriever of `fold`, the user side of the other fold's users
+    (retrieval_user_train_fold_<1-fold>.parquet) and every item (retrieval_item_train.parquet)."""
+    if split == TRAIN_SPLIT and side == "user":
+        if fold not in FOLDS:
+            raise ValueError(f"the training cutoffs are retrieved out of fold only (fold {', '.join(map(str, FOLDS))}, "
+                             f"not {fold})")
+        return processed / f"retrieval_user_train_fold_{1 - fold}.parquet"
     return processed / f"retrieval_{side}_{split}.parquet"
+
+
+def fold_train_export(processed: Path, fold: int) -> Path:
+    """The positives of retrieval fold `fold`'s training users: what the fold's retriever trains on."""
+    return processed / f"retrieval_train_fold_{fold}.parquet"
+
+
+def needed_exports(processed: Path, splits: tuple[str, ...]) -> list[Path]:
+    """Every retrieval export the retrieval of these splits reads (the folds' for train)."""
+    needed = [processed / TRAIN_EXPORT, processed / VALIDATION_EXPORT]
+    for split in splits:
+        if split == TRAIN_SPLIT:
+            needed += [*(fold_train_export(processed, fold) for fold in FOLDS),
+                       *(side_export(processed, "user", split, fold) for fold in FOLDS),
+                       side_export(processed, "item", split)]
+        else:
+            needed += [side_export(processed, side, split) for side in SIDES]
+    return needed
 
 
 @dataclass(frozen=True)
@@ -58,6 +92,10 @@ class RetrievalOptions(RunOptions):
     popularity_correction: float = DEFAULT_POPULARITY_CORRECTION
     rows_per_chunk: int = 256
     retrain: bool = False  # train (and so every later step) again
+    # None: the run's own retriever, trained on every training user (splits eval, predict); 0 or 1: the out-of-fold
+    # retriever trained on that retrieval fold's users only, which retrieves the training cutoffs (split train) for
+    # the other fold's users, in <run>/folds/fold_<k>/
+    fold: int | None = None
 
     @classmethod
     def for_exports(cls, config: Path | str, processed: Path = PROCESSED_DIR, buckets: Path | None = None,
@@ -68,6 +106,14 @@ class RetrievalOptions(RunOptions):
         return cls(config=resolve_config(config), train_data=processed / TRAIN_EXPORT,
                    eval_data=processed / VALIDATION_EXPORT, predict_validation_data=None,
                    buckets=buckets or processed / "id_buckets.parquet", processed_dir=processed, **options)
+
+    def for_fold(self, fold: int) -> RetrievalOptions:
+        """The same experiment and settings as the out-of-fold retriever of `fold`: trained on the fold's users'
+        positives, retrieving the training cutoffs (split train)."""
+        if fold not in FOLDS:
+            raise ValueError(f"a retrieval fold is one of {', '.join(map(str, FOLDS))}, not {fold}")
+        return dataclasses.replace(self, fold=fold, splits=(TRAIN_SPLIT,),
+                                   train_data=fold_train_export(self.processed_dir, fold))
 
 
 def tower_columns(config_text: str) -> dict[str, set[str]]:
@@ -104,15 +150,34 @@ class RetrievalSession(Session):
     def __init__(self, options: RetrievalOptions) -> None:
         if options.top_n < 1:
             raise ValueError(f"--top-n must be at least 1, not {options.top_n}")
-        unknown = [split for split in options.splits if split not in SPLITS]
+        allowed = SPLITS if options.fold is None else (TRAIN_SPLIT,)
+        unknown = [split for split in options.splits if split not in allowed]
         if unknown or not options.splits:
-            raise ValueError(f"--splits {' '.join(options.splits)}: each one of {', '.join(SPLITS)}")
+            who = ("the run's own retriever (trained on every training user; the training cutoffs are retrieved "
+                   "out of fold)" if options.fold is None else f"the out-of-fold retriever of fold {options.fold}")
+            raise ValueError(f"splits {' '.join(options.splits)}: {who} retrieves {', '.join(allowed)}")
         super().__init__(options)
         self.options: RetrievalOptions = options
         self.run: TwoTowerRunFolder = self.run  # narrowed: run_folder_type built it
         text = self.run.pipeline_config.read_text()
         self.towers = tower_columns(text)
         self.temperature = temperature_of(text)
+
+    def run_folder(self, options: RunOptions) -> TwoTowerRunFolder:
+        """<outputs>/<name>/, or for an out-of-fold retriever <outputs>/<name>/folds/fold_<k>/."""
+        run = TwoTowerRunFolder.for_config(options.config, options.outputs_dir)
+        fold = getattr(options, "fold", None)
+        return run if fold is None else TwoTowerRunFolder(run.root / "folds" / f"fold_{fold}")
+
+    @property
+    def retriever_name(self) -> str:
+        """The name written on every retrieved pair: the run's, and for a fold <run>/fold_<k>."""
+        if self.options.fold is None:
+            return self.run.root.name
+        return f"{self.run.root.parent.parent.name}/{self.run.root.name}"
+
+    def side_file(self, side: str, split: str) -> Path:
+        return side_export(self.options.processed_dir, side, split, self.options.fold)
 
     # ---- the step tables ---------------------------------------------------------------------------
 
@@ -156,7 +221,7 @@ class RetrievalSession(Session):
         kind, side, split = step_parts(step)
         if kind == "embed" and side and split:
             return {"upstream": self.run.record_id("export"),
-                    "data": self._data_stamp(side_export(self.options.processed_dir, side, split))}
+                    "data": self._data_stamp(self.side_file(side, split))}
         if kind == "retrieve" and split:
             beta = self.options.popularity_correction
             return {"users": self.run.record_id(f"embed_user_{split}"),
@@ -185,7 +250,7 @@ class RetrievalSession(Session):
             columns = self.towers[side]
             summary = dataclasses.replace(self.summary, features=tuple(
                 f for f in self.summary.features if f.column in columns), label_fields=(), sample_weight_fields=())
-            path = side_export(self.options.processed_dir, side, split)
+            path = self.side_file(side, split)
             preflight(summary, [DataSet(f"{side} side", path, reserved=RESERVED[side])])
         return super().execute(command)
 
@@ -194,7 +259,7 @@ class RetrievalSession(Session):
     def _run_embed(self, step: str) -> dict[str, Any]:
         _, side, split = step_parts(step)
         assert side and split
-        data = side_export(self.options.processed_dir, side, split)
+        data = self.side_file(side, split)
         output = self.run.embeddings_dir(side, split)
         cost = run_step(step, self.python, "tzrec.predict",
                         ["--scripted_model_path", str(self.run.tower_dir(side)),
@@ -222,12 +287,14 @@ class RetrievalSession(Session):
         out = self.run.retrieved_file(split)
         args = ["--users", str(self.run.embeddings_dir("user", split)),
                 "--items", str(self.run.embeddings_dir("item", split)),
-                "--out", str(out), "--top-n", str(options.top_n), "--retriever", self.run.root.name,
+                "--out", str(out), "--top-n", str(options.top_n), "--retriever", self.retriever_name,
                 "--temperature", repr(self.temperature),
                 "--popularity-correction", repr(options.popularity_correction),
                 "--rows-per-chunk", str(options.rows_per_chunk)]
         if options.popularity_correction:
             args += ["--positives", str(options.train_path.absolute())]
+        if options.fold is not None:
+            args += ["--training-fold", str(options.fold)]
         cost = run_step(step, self.python, RETRIEVE_MODULE, args, nproc=1, log_path=self.run.log_path(step),
                         cwd=self.run.root, env=self._env())
         summary = _last_json_line(self.run.log_path(step))

@@ -241,17 +241,20 @@ def call_helper(python: Path, request: Mapping[str, Any], module: str = HELPER_M
     return answer
 
 
-def _source_request(path: Path) -> dict[str, Any]:
-    """The helper's request for a source: a whole config is read from its file, an experiment is built."""
+def _source_request(path: Path, candidate_features: bool = False) -> dict[str, Any]:
+    """The helper's request for a source: a whole config is read from its file, an experiment is built (its
+    selection takes the export contract's candidate features only with candidate_features: runner/candidates.py)."""
     path = resolve_config(path)
     if is_experiment_file(path):
-        return {"src": str(path), "experiment": render_spec(path).as_request()}
+        return {"src": str(path),
+                "experiment": render_spec(path, candidate_features=candidate_features).as_request()}
     return {"src": str(path)}
 
 
-def describe_config(python: Path, path: Path) -> ConfigSummary:
+def describe_config(python: Path, path: Path, candidate_features: bool = False) -> ConfigSummary:
     """Read a config (checked-in, rendered, or an experiment) without changing anything."""
-    return ConfigSummary.from_json(call_helper(python, {**_source_request(path), "dst": None}), path)
+    return ConfigSummary.from_json(
+        call_helper(python, {**_source_request(path, candidate_features), "dst": None}), path)
 
 
 def render_config(
@@ -261,14 +264,17 @@ def render_config(
     buckets: Mapping[str, int],
     fields: Mapping[str, str],
     header: str = "",
+    candidate_features: bool = False,
 ) -> ConfigSummary:
-    """Write `source` to `destination` with num_buckets filled and `fields` set; raise on unfilled ids.
+    """Write `source` to `destination` with num_buckets filled and `fields` set; raise on unfilled ids. An
+    experiment selects the export contract's candidate features only with candidate_features (the training export
+    holds retrieved candidates: runner/candidates.py).
 
     Nothing is written when a `num_buckets: 0` feature has no entry in `buckets`.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     header_text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    request = {**_source_request(source), "dst": str(destination), "header": header_text,
+    request = {**_source_request(source, candidate_features), "dst": str(destination), "header": header_text,
                "num_buckets": dict(buckets), "set": dict(fields)}
     summary = ConfigSummary.from_json(call_helper(python, request), source)
     if summary.unfilled:

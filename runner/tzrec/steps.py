@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from runner import atomic, parquet_files
+from runner.candidates import holds_retrieved_candidates
 from runner.defaults import DEFAULT_TRAINING_SEED
 from runner.experiment_configs.experiment import missing_config_message, resolve_config
 from runner.locks import run_folder_lock
@@ -149,7 +150,7 @@ class Session:
             raise FileNotFoundError(missing_config_message(options.config))
         self.options = options
         self.python = find_tzrec_python(options.tzrec_python)
-        self.run = self.run_folder_type.for_config(options.config, options.outputs_dir)
+        self.run = self.run_folder(options)
         self.summary = self._render()
         if (self.summary.model in TWO_TOWER_MODELS) != self.two_tower:
             raise ConfigError(
@@ -158,6 +159,10 @@ class Session:
                 if not self.two_tower else
                 f"{shown(options.config)} is not a two-tower model ({self.summary.model}; retrieval runs "
                 f"{', '.join(TWO_TOWER_MODELS)}): train it with `python -m runner train`")
+
+    def run_folder(self, options: RunOptions) -> RunFolder:
+        """The folder the session's steps write: <outputs_dir>/<config stem>/."""
+        return self.run_folder_type.for_config(options.config, options.outputs_dir)
 
     @property
     def predict_eval_data(self) -> Path:
@@ -214,8 +219,12 @@ class Session:
             "eval_input_path": tzrec_input_path(options.eval_data),
             "model_dir": str(self.run.model_dir),
         }
+        # the export contract's candidate features enter an experiment only when the training data holds retrieved
+        # candidates (runner/candidates.py): with retrieval candidates off, the rendered config is as without them
+        candidate_features = holds_retrieved_candidates(options.train_path)
         try:
-            summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header)
+            summary = render_config(self.python, options.config, self.run.pipeline_config, buckets, fields, header,
+                                    candidate_features=candidate_features)
         except ConfigError as error:
             if not options.buckets.exists() and "num_buckets: 0" in str(error):
                 raise ConfigError(f"{error}\n  (the bucket-size file {shown(options.buckets)} does not exist: "

@@ -1,11 +1,13 @@
 """Exact top-N retrieval from two-tower embeddings, in torch (tzrec interpreter).
 
     python -m tzrec_runner_retrieve --users DIR --items DIR --out FILE --top-n N --retriever NAME
-        --temperature T [--positives FILE --popularity-correction BETA] [--rows-per-chunk R]
+        --temperature T [--positives FILE --popularity-correction BETA] [--rows-per-chunk R] [--training-fold K]
 
 The runner starts it like a tzrec step (torchrun -m tzrec_runner_entry tzrec_runner_retrieve ...), after
 `tzrec.predict` wrote the user tower's embeddings (--users: user_id, cutoff_date, user_tower_emb: one vector,
-or one per interest for MIND) and the item tower's (--items: item_id, item_tower_emb) as Parquet.
+or one per interest for MIND) and the item tower's (--items: item_id, item_tower_emb, and cutoff_date) as Parquet.
+Each user is retrieved among the items of its own cutoff (the training cutoffs' sides hold every cutoff at once);
+item embeddings without a cutoff_date serve every cutoff.
 
 For every user, the N items with the highest score
     score(user, item) = max over the user's interests of  <user, item> / temperature  +  bias(item)
@@ -20,8 +22,10 @@ take no per-item logit correction while training.
 Items whose embedding and bias are equal (P items nobody has touched share their category's) are scored
 once; their ties go to the smaller item_id, so the top-N is exact and the same on every run. The result,
 most similar first, goes to --out (written to a temporary name, then renamed): user_id, item_id,
-cutoff_date (string), recall_score (float), recall_rank (int, 1 = first), retriever (string). The last line
-printed is a JSON summary: users, items, distinct item vectors, interests, seconds, peak resident memory.
+cutoff_date (string), recall_score (float), recall_rank (int, 1 = first), retriever (string), and with
+--training-fold K (an out-of-fold retriever, trained on retrieval fold K's users only) training_fold (int, K).
+The last line printed is a JSON summary: users, items and distinct item vectors (the largest cutoff's), cutoffs,
+interests, seconds, peak resident memory.
 """
 
 from __future__ import annotations
@@ -37,11 +41,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import torch
 
 SCHEMA = pa.schema([("user_id", pa.int64()), ("item_id", pa.int64()), ("cutoff_date", pa.string()),
                     ("recall_score", pa.float32()), ("recall_rank", pa.int32()), ("retriever", pa.string())])
+FOLD_FIELD = pa.field("training_fold", pa.int32())  # written by an out-of-fold retriever only
 
 
 class RetrieveError(ValueError):
@@ -49,7 +55,7 @@ class RetrieveError(ValueError):
 
 
 def _read(path: str, columns: list[str]) -> pa.Table:
-    files = sorted(glob.glob(os.path.join(path, "*.parquet"))) if os.path.isdir(path) else [path]
+    files = _files(path)
     if not files:
         raise RetrieveError(f"{path} holds no Parquet file")
     table = pa.concat_tables([pq.read_table(f) for f in files])
@@ -77,11 +83,11 @@ def _matrix(column: pa.ChunkedArray, where: str) -> np.ndarray:
     raise RetrieveError(f"{where}: an embedding column is a list of floats (or of lists of floats), not {array.type}")
 
 
-def item_bias(item_ids: np.ndarray, positives: str | None, beta: float) -> np.ndarray:
-    """beta * log q(item) per item (zeros when beta is 0)."""
+def item_bias(item_ids: np.ndarray, positives: str | np.ndarray | None, beta: float) -> np.ndarray:
+    """beta * log q(item) per item (zeros when beta is 0); positives: the training rows' file, or its item ids."""
     if beta == 0 or positives is None:
         return np.zeros(item_ids.size, np.float32)
-    seen = _read(positives, ["item_id"]).column("item_id").to_numpy()
+    seen = _read(positives, ["item_id"]).column("item_id").to_numpy() if isinstance(positives, str) else positives
     unique, counts = np.unique(seen, return_counts=True)
     n = np.zeros(item_ids.size)
     if unique.size:
@@ -114,20 +120,71 @@ def distinct_vectors(embeddings: np.ndarray, bias: np.ndarray) -> tuple[np.ndarr
 def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     started = time.monotonic()
     users = _read(args.users, ["user_id", "cutoff_date", "user_tower_emb"])
-    items = _read(args.items, ["item_id", "item_tower_emb"])
+    # items with a cutoff_date are read one cutoff at a time (the training cutoffs' sides hold every P item at each)
+    if not _files(args.items):
+        raise RetrieveError(f"{args.items} holds no Parquet file")
+    by_cutoff = "cutoff_date" in pq.read_schema(_files(args.items)[0]).names
+    items = None if by_cutoff else _read(args.items, ["item_id", "item_tower_emb"])
+    user_cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
+    cutoffs = sorted(set(user_cutoffs))
+    if by_cutoff:
+        item_cutoffs = set(_read(args.items, ["cutoff_date"]).column("cutoff_date").to_pylist())
+        lacking = [cutoff for cutoff in cutoffs if cutoff not in item_cutoffs]
+        if lacking:
+            raise RetrieveError(f"{args.items} holds no item of the users' cutoff(s) {', '.join(lacking)}")
+    positives = None
+    if args.popularity_correction and args.positives is not None:
+        positives = _read(args.positives, ["item_id"]).column("item_id").to_numpy()
+    schema = SCHEMA.append(FOLD_FIELD) if args.training_fold is not None else SCHEMA
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    totals = {"users": 0, "items": 0, "distinct_item_vectors": 0, "interests": 0, "live_interests": 0, "top_n": 0,
+              "rows": 0}
+    with torch.inference_mode(), pq.ParquetWriter(partial, schema) as writer:
+        for cutoff in cutoffs:
+            chosen = items if items is not None else _read_cutoff(args.items, ["item_id", "item_tower_emb"], cutoff)
+            figures = _retrieve_cutoff(users.filter(pa.array(user_cutoffs == cutoff)), chosen, positives, args,
+                                       writer, schema)
+            for key in ("users", "live_interests", "rows"):
+                totals[key] += figures[key]
+            for key in ("items", "distinct_item_vectors", "interests", "top_n"):
+                totals[key] = max(totals[key], figures[key])
+    partial.replace(out)
+    return {**totals, "cutoffs": len(cutoffs), "seconds": round(time.monotonic() - started, 2),
+            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 3),
+            "threads": torch.get_num_threads()}
+
+
+def _files(path: str) -> list[str]:
+    """The Parquet files of a folder, or the file itself; none when the path does not exist."""
+    if os.path.isdir(path):
+        return sorted(glob.glob(os.path.join(path, "*.parquet")))
+    return [path] if os.path.exists(path) else []
+
+
+def _read_cutoff(path: str, columns: list[str], cutoff: str) -> pa.Table:
+    """The rows of one cutoff (the files are in cutoff order, so the row groups of the others are skipped)."""
+    return ds.dataset(_files(path), format="parquet").to_table(columns=columns,
+                                                              filter=ds.field("cutoff_date") == cutoff)
+
+
+def _retrieve_cutoff(users: pa.Table, items: pa.Table, positives: np.ndarray | None, args: argparse.Namespace,
+                     writer: pq.ParquetWriter, schema: pa.Schema) -> dict[str, int]:
+    """Every user of one cutoff against that cutoff's items: their top N rows, written; the cutoff's figures."""
     order = np.argsort(users.column("user_id").to_numpy(), kind="stable")
     users = users.take(order)
     items = items.take(np.argsort(items.column("item_id").to_numpy(), kind="stable"))
     item_ids = items.column("item_id").to_numpy()
     if np.unique(item_ids).size != item_ids.size:
-        raise RetrieveError(f"{args.items}: an item_id appears twice")
+        raise RetrieveError(f"{args.items}: an item_id appears twice at one cutoff")
     item_emb = _matrix(items.column("item_tower_emb"), args.items)
     user_emb = _matrix(users.column("user_tower_emb"), args.users)
     if user_emb.ndim == 2:
         user_emb = user_emb[:, None, :]
     if user_emb.shape[-1] != item_emb.shape[-1]:
         raise RetrieveError(f"user embeddings are {user_emb.shape[-1]} wide, item embeddings {item_emb.shape[-1]}")
-    bias = item_bias(item_ids, args.positives, args.popularity_correction)
+    bias = item_bias(item_ids, positives, args.popularity_correction)
     vectors, group_bias, members, starts = distinct_vectors(item_emb, bias)
     sizes = np.diff(np.concatenate([starts, [members.size]]))
     n_users, interests, _ = user_emb.shape
@@ -143,50 +200,45 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     order = np.argsort(live_per_user, kind="stable")
     user_ids = users.column("user_id").to_numpy()
     cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
     rows = 0
     chunks = []
     for m in np.unique(live_per_user):
         members_m = order[live_per_user[order] == m]
         step = max(1, args.rows_per_chunk // int(m))
         chunks += [members_m[i:i + step] for i in range(0, members_m.size, step)]
-    with torch.inference_mode(), pq.ParquetWriter(partial, SCHEMA) as writer:
-        for chosen in chunks:
-            m = int(live_per_user[chosen[0]])
-            vectors_m = user_emb[chosen][live[chosen]].reshape(chosen.size * m, -1)
-            scores = (torch.from_numpy(np.ascontiguousarray(vectors_m)) @ groups_t)
-            if m > 1:  # each user's best interest per item
-                scores = scores.view(chosen.size, m, -1).amax(dim=1)
-            scores += bias_t
-            values, groups = torch.topk(scores, k, dim=1)
-            values, groups = values.numpy(), groups.numpy()
-            # each group's items, in item order, until the user has top_n items
-            taken_sizes = sizes[groups]
-            before = np.cumsum(taken_sizes, axis=1) - taken_sizes
-            take = np.clip(top_n - before, 0, taken_sizes).ravel()
-            total = int(take.sum())
-            offsets = np.arange(total) - np.repeat(np.cumsum(take) - take, take)
-            positions = members[np.repeat(starts[groups.ravel()], take) + offsets]
-            per_user = take.reshape(chosen.size, -1).sum(axis=1)
-            user_rows = np.repeat(chosen, per_user)
-            rank = np.arange(total) - np.repeat(np.cumsum(per_user) - per_user, per_user) + 1
-            writer.write_table(pa.table({
-                "user_id": pa.array(user_ids[user_rows], pa.int64()),
-                "item_id": pa.array(item_ids[positions], pa.int64()),
-                "cutoff_date": pa.array(cutoffs[user_rows], pa.string()),
-                "recall_score": pa.array(np.repeat(values.ravel(), take), pa.float32()),
-                "recall_rank": pa.array(rank, pa.int32()),
-                "retriever": pa.array([args.retriever] * total, pa.string()),
-            }, schema=SCHEMA))
-            rows += total
-    partial.replace(out)
+    for chosen in chunks:
+        m = int(live_per_user[chosen[0]])
+        vectors_m = user_emb[chosen][live[chosen]].reshape(chosen.size * m, -1)
+        scores = (torch.from_numpy(np.ascontiguousarray(vectors_m)) @ groups_t)
+        if m > 1:  # each user's best interest per item
+            scores = scores.view(chosen.size, m, -1).amax(dim=1)
+        scores += bias_t
+        values, groups = torch.topk(scores, k, dim=1)
+        values, groups = values.numpy(), groups.numpy()
+        # each group's items, in item order, until the user has top_n items
+        taken_sizes = sizes[groups]
+        before = np.cumsum(taken_sizes, axis=1) - taken_sizes
+        take = np.clip(top_n - before, 0, taken_sizes).ravel()
+        total = int(take.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(take) - take, take)
+        positions = members[np.repeat(starts[groups.ravel()], take) + offsets]
+        per_user = take.reshape(chosen.size, -1).sum(axis=1)
+        user_rows = np.repeat(chosen, per_user)
+        rank = np.arange(total) - np.repeat(np.cumsum(per_user) - per_user, per_user) + 1
+        columns = {
+            "user_id": pa.array(user_ids[user_rows], pa.int64()),
+            "item_id": pa.array(item_ids[positions], pa.int64()),
+            "cutoff_date": pa.array(cutoffs[user_rows], pa.string()),
+            "recall_score": pa.array(np.repeat(values.ravel(), take), pa.float32()),
+            "recall_rank": pa.array(rank, pa.int32()),
+            "retriever": pa.array([args.retriever] * total, pa.string()),
+        }
+        if args.training_fold is not None:
+            columns[FOLD_FIELD.name] = pa.array([args.training_fold] * total, pa.int32())
+        writer.write_table(pa.table(columns, schema=schema))
+        rows += total
     return {"users": int(n_users), "items": int(item_ids.size), "distinct_item_vectors": int(vectors.shape[0]),
-            "interests": int(interests), "live_interests": int(live.sum()), "top_n": int(top_n), "rows": rows,
-            "seconds": round(time.monotonic() - started, 2),
-            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 3),
-            "threads": torch.get_num_threads()}
+            "interests": int(interests), "live_interests": int(live.sum()), "top_n": int(top_n), "rows": rows}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -199,6 +251,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--temperature", type=float, required=True, help="the model's similarity temperature")
     parser.add_argument("--positives", default=None, help="the training rows (their item_id) for the correction")
     parser.add_argument("--popularity-correction", type=float, default=0.0, help="BETA of BETA * log q(item)")
+    parser.add_argument("--training-fold", type=int, default=None, choices=[0, 1],
+                        help="the retrieval fold whose users alone trained the retriever (an out-of-fold retrieval of "
+                        "the training cutoffs): written as training_fold on every row")
     parser.add_argument("--rows-per-chunk", type=int, default=256,
                         help="user vectors (a MIND user's live interests count each) scored at once: memory grows "
                         "with it")

@@ -66,6 +66,7 @@ def test_top_n_is_exact_with_ties_by_item_id(tzrec_python: Path, tmp_path: Path,
     out = tmp_path / "retrieved" / "part-0.parquet"
     summary = _retrieve(tzrec_python, user_dir, item_dir, out, 6)
     assert summary["users"] == 7 and summary["items"] == 30 and summary["distinct_item_vectors"] == 21
+    assert summary["cutoffs"] == 1  # items without a cutoff_date serve the users' one cutoff
 
     table = pq.read_table(out)
     assert table.schema.names == ["user_id", "item_id", "cutoff_date", "recall_score", "recall_rank", "retriever"]

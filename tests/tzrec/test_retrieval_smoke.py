@@ -1,6 +1,8 @@
 """The two-tower path for real, no mocks: tiny retrieval exports -> `python -m runner retrieve` (train, export both
 towers, embed every user and item, retrieve the top N), for a DSSM and a MIND; the files and their schemas, the
-retrieval checked against a brute force over the embeddings, and a second run reusing every step."""
+retrieval checked against a brute force over the embeddings, and a second run reusing every step. The training
+cutoffs' out-of-fold retrieval (`--splits train`): a fold's retriever trains on its own users' positives and
+retrieves only the other fold's users, cutoff by cutoff."""
 
 from __future__ import annotations
 
@@ -14,9 +16,19 @@ import pyarrow.parquet as pq
 import pytest
 from test_tzrec_smoke import _main
 from tiny_data import BUCKETS, write_buckets
-from tiny_retrieval_data import CUTOFF, NUM_ITEMS, NUM_USERS, write_tiny_retrieval_data
+from tiny_retrieval_data import (
+    CUTOFF,
+    NUM_ITEMS,
+    NUM_USERS,
+    TRAIN_CUTOFF_ITEMS,
+    TRAIN_CUTOFFS,
+    item_id,
+    write_tiny_fold_data,
+    write_tiny_retrieval_data,
+)
 
 from runner.paths import PROJECT_ROOT
+from runner.retrieval.session import RetrievalOptions, RetrievalSession
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "tzrec"
 TOP_N = 5
@@ -31,6 +43,7 @@ STEPS = ("train", "export", "embed_user_eval", "embed_item_eval", "retrieve_eval
 def tiny_retrieval(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tiny_retrieval")
     write_tiny_retrieval_data(folder)
+    write_tiny_fold_data(folder)
     return folder
 
 
@@ -135,3 +148,42 @@ def test_the_ranking_commands_refuse_a_two_tower_config_and_retrieve_a_ranking_o
                        str(buckets)), caplog) == 1
     assert "is not a two-tower model (deepfm" in caplog.text
     assert not (outputs / "dssm_tiny" / "model").exists() and not (outputs / "deepfm_tiny" / "model").exists()
+
+
+FOLD_STEPS = ("train", "export", "embed_user_train", "embed_item_train", "retrieve_train")
+
+
+@pytest.mark.tzrec
+def test_a_fold_retriever_retrieves_the_other_folds_users_at_every_training_cutoff(
+        tzrec_python: Path, tiny_retrieval: Path, tmp_path: Path) -> None:
+    """One fold for real (`retrieve --splits train` runs this session for fold 0 and fold 1 alike: the split into
+    sessions is tests/test_retrieval_folds.py's): trained on fold 1's positives, it retrieves fold 0's users only,
+    at each training cutoff among that cutoff's items, and marks every pair training_fold 1."""
+    fold = 1
+    outputs = tmp_path / "outputs"
+    options = RetrievalOptions.for_exports(FIXTURES / "dssm_tiny.config", tiny_retrieval, outputs_dir=outputs,
+                                           tzrec_python=tzrec_python, top_n=TOP_N).for_fold(fold)
+    RetrievalSession(options).execute("retrieve")
+    run = outputs / "dssm_tiny" / "folds" / f"fold_{fold}"
+    assert not (outputs / "dssm_tiny" / "model").exists()  # the run's own retriever is another session
+    for step in FOLD_STEPS:
+        assert (run / "logs" / f"{step}.done.json").is_file(), step
+    assert f"retrieval_train_fold_{fold}.parquet" in (run / "pipeline.config").read_text()
+    retrieved = pq.read_table(run / "retrieved" / "train" / "part-0.parquet")
+    assert retrieved.schema.remove_metadata().equals(
+        RETRIEVED_SCHEMA.append(pa.field("training_fold", pa.int32()))), retrieved.schema
+    assert set(retrieved.column("training_fold").to_pylist()) == {fold}
+    assert set(retrieved.column("retriever").to_pylist()) == {f"dssm_tiny/fold_{fold}"}
+    # the leakage guard: no user the retriever trained on is among the users it retrieved for
+    trained_on = set(pq.read_table(tiny_retrieval / f"retrieval_train_fold_{fold}.parquet",
+                                   columns=["user_id"]).column("user_id").to_pylist())
+    side = set(pq.read_table(tiny_retrieval / f"retrieval_user_train_fold_{1 - fold}.parquet",
+                             columns=["user_id"]).column("user_id").to_pylist())
+    retrieved_users = set(retrieved.column("user_id").to_pylist())
+    assert trained_on and retrieved_users == side and not trained_on & retrieved_users
+    # every user at every training cutoff, each among that cutoff's items only
+    assert retrieved.num_rows == len(side) * len(TRAIN_CUTOFFS) * TOP_N
+    for cutoff, count in zip(TRAIN_CUTOFFS, TRAIN_CUTOFF_ITEMS, strict=True):
+        at_cutoff = retrieved.filter(pc.equal(retrieved.column("cutoff_date"), cutoff))
+        assert at_cutoff.num_rows == len(side) * TOP_N
+        assert set(at_cutoff.column("item_id").to_pylist()) <= set(item_id(np.arange(count)).tolist())

@@ -1,5 +1,6 @@
 {#- Category features for each (cutoff, category) of a candidate item: behaviour on every
-    item of the category (inside and outside P), audience, conversion and trend. -#}
+    item of the category (inside and outside P), audience, conversion and trend. A category
+    nobody touched by the cutoff (a retrieved candidate's) has every figure 0. -#}
 
 with
 
@@ -37,6 +38,33 @@ windowed as (
 
 ),
 
+-- every candidate category gets a row, an untouched one zeros
+filled as (
+
+    select
+        candidate_categories.cutoff_date,
+        candidate_categories.item_category,
+        {%- for window in var('feature_windows') %}
+            {%- for measure in behavior_measures() %}
+                coalesce(windowed.c_{{ measure }}_{{ window }}d, 0) as c_{{ measure }}_{{ window }}d,
+            {%- endfor %}
+        {%- endfor %}
+        {%- for measure in behavior_measures() %}
+            coalesce(windowed.c_{{ measure }}_all, 0) as c_{{ measure }}_all,
+        {%- endfor %}
+        {%- for window in var('feature_windows') %}
+            coalesce(windowed.c_users_{{ window }}d, 0) as c_users_{{ window }}d,
+        {%- endfor %}
+        coalesce(windowed.c_items_all, 0) as c_items_all
+
+    from candidate_categories
+    left join windowed
+        on
+            candidate_categories.cutoff_date = windowed.cutoff_date
+            and candidate_categories.item_category = windowed.item_category
+
+),
+
 final as (
 
     select
@@ -46,7 +74,7 @@ final as (
         {{ smoothed_ratio('c_clicks_1d * ' ~ var('feature_windows') | max, 'c_clicks_' ~ (var('feature_windows') | max) ~ 'd') }}
             as c_click_trend
 
-    from windowed
+    from filled
 
 )
 

@@ -1,5 +1,6 @@
 {#- Item features for each (cutoff, P item) that is a candidate: behaviour of all users on
-    the item over the feature windows, audience, conversion and trend. -#}
+    the item over the feature windows, audience, conversion and trend. An item nobody touched by
+    the cutoff (a retrieved candidate) has counts, audience, conversions and trend 0. -#}
 
 with
 
@@ -37,6 +38,33 @@ windowed as (
 
 ),
 
+-- every candidate item gets a row, an untouched one zeros
+filled as (
+
+    select
+        candidate_items.cutoff_date,
+        candidate_items.item_id,
+        {%- for window in var('feature_windows') %}
+            {%- for measure in behavior_measures() %}
+                coalesce(windowed.i_{{ measure }}_{{ window }}d, 0) as i_{{ measure }}_{{ window }}d,
+            {%- endfor %}
+        {%- endfor %}
+        {%- for measure in behavior_measures() %}
+            coalesce(windowed.i_{{ measure }}_all, 0) as i_{{ measure }}_all,
+        {%- endfor %}
+        {%- for window in var('feature_windows') %}
+            coalesce(windowed.i_users_{{ window }}d, 0) as i_users_{{ window }}d,
+        {%- endfor %}
+        coalesce(windowed.i_users_all, 0) as i_users_all
+
+    from candidate_items
+    left join windowed
+        on
+            candidate_items.cutoff_date = windowed.cutoff_date
+            and candidate_items.item_id = windowed.item_id
+
+),
+
 final as (
 
     select
@@ -47,7 +75,7 @@ final as (
         {{ smoothed_ratio('i_clicks_1d * ' ~ var('feature_windows') | max, 'i_clicks_' ~ (var('feature_windows') | max) ~ 'd') }}
             as i_click_trend
 
-    from windowed
+    from filled
 
 )
 

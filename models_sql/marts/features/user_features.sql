@@ -82,16 +82,17 @@ final as (
     select
         windowed_counts.*,
         {%- for window in var('feature_windows') %}
-            windowed_breadth.u_items_{{ window }}d,
-            windowed_breadth.u_categories_{{ window }}d,
+            coalesce(windowed_breadth.u_items_{{ window }}d, 0) as u_items_{{ window }}d,
+            coalesce(windowed_breadth.u_categories_{{ window }}d, 0) as u_categories_{{ window }}d,
         {%- endfor %}
         {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_clicks_all') }} as u_buy_per_click_all,
         {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_carts_all') }} as u_buy_per_cart_all,
         {{ smoothed_ratio('windowed_counts.u_p_buys_all', 'windowed_counts.u_p_clicks_all') }}
             as u_p_buy_per_click_all
 
+    -- a user idle over the longest window (a retrieved candidate's) has no breadth row: breadth 0
     from windowed_counts
-    inner join windowed_breadth
+    left join windowed_breadth
         on
             windowed_counts.cutoff_date = windowed_breadth.cutoff_date
             and windowed_counts.user_id = windowed_breadth.user_id

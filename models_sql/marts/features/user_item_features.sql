@@ -2,7 +2,9 @@
     open carts and collects, recency of each behaviour and the hour of the last cart, and the
     interest's age: days since its first event, the share of those days it was touched and its
     clicks per touched day (a keen interest comes back often and clicks more, and an old one
-    fades). The history starts on the first logged day, so the age is censored there. -#}
+    fades). The history starts on the first logged day, so the age is censored there. A candidate the
+    user never touched by the cutoff (a retrieved one) has counts 0, every hours-since never_hours(),
+    the days since its first event never_hours() / 24, the shares 0 and the last cart hour -1. -#}
 
 with
 
@@ -74,36 +76,45 @@ windowed as (
 final as (
 
     select
-        cutoff_date,
-        user_id,
-        item_id,
+        candidates.cutoff_date,
+        candidates.user_id,
+        candidates.item_id,
         {%- for window in var('feature_windows') %}
             {%- for measure in behavior_measures() %}
-                ui_{{ measure }}_{{ window }}d,
+                coalesce(windowed.ui_{{ measure }}_{{ window }}d, 0) as ui_{{ measure }}_{{ window }}d,
             {%- endfor %}
         {%- endfor %}
         {%- for measure in behavior_measures() %}
-            ui_{{ measure }}_all,
+            coalesce(windowed.ui_{{ measure }}_all, 0) as ui_{{ measure }}_all,
         {%- endfor %}
-        ui_active_days_all,
-        ui_days_since_first_event,
+        coalesce(windowed.ui_active_days_all, 0) as ui_active_days_all,
+        coalesce(windowed.ui_days_since_first_event, {{ never_hours() // 24 }}) as ui_days_since_first_event,
         -- the first day counts: a pair touched only on the cutoff day has 1 of 1
-        cast(ui_active_days_all as double) / (ui_days_since_first_event + 1) as ui_active_days_per_elapsed_day,
-        -- every history row is an active day, so the divisor is at least 1
-        cast(ui_clicks_all as double) / ui_active_days_all as ui_clicks_per_active_day,
+        coalesce(
+            cast(windowed.ui_active_days_all as double) / (windowed.ui_days_since_first_event + 1), 0
+        ) as ui_active_days_per_elapsed_day,
+        -- every history row is an active day, so the divisor is at least 1 (an untouched pair has no row: 0)
+        coalesce(cast(windowed.ui_clicks_all as double) / windowed.ui_active_days_all, 0) as ui_clicks_per_active_day,
         {%- for behavior in ['event', 'click', 'collect', 'cart', 'buy'] %}
-            coalesce(ui_hours_since_last_{{ behavior }}, {{ never_hours() }}) as ui_hours_since_last_{{ behavior }},
+            coalesce(windowed.ui_hours_since_last_{{ behavior }}, {{ never_hours() }})
+                as ui_hours_since_last_{{ behavior }},
         {%- endfor %}
         -- -1: never carted
-        coalesce(last_cart_slot % 24, -1) as ui_last_cart_hour,
+        coalesce(windowed.last_cart_slot % 24, -1) as ui_last_cart_hour,
         case
-            when last_cart_slot > coalesce(last_buy_slot, -1) then 1 else 0
+            when windowed.last_cart_slot > coalesce(windowed.last_buy_slot, -1) then 1 else 0
         end as ui_carted_not_bought,
         case
-            when last_collect_slot > coalesce(last_buy_slot, -1) then 1 else 0
+            when windowed.last_collect_slot > coalesce(windowed.last_buy_slot, -1) then 1 else 0
         end as ui_collected_not_bought
 
-    from windowed
+    -- every candidate gets a row, an untouched one (a retrieved pair) its "never" values
+    from candidates
+    left join windowed
+        on
+            candidates.cutoff_date = windowed.cutoff_date
+            and candidates.user_id = windowed.user_id
+            and candidates.item_id = windowed.item_id
 
 )
 
