@@ -9,8 +9,16 @@
 
 {% macro create_processed_dir() %}
     {%- if execute and flags.WHICH in ['run', 'build', 'retry'] -%}
-        {%- do adapter.dispatch('create_processed_dir', 'tianchi')(var('processed_dir') | string) -%}
+        {%- do create_folder(var('processed_dir') | string) -%}
     {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{#- Creates a folder with every missing folder above it (an existing one is kept as it is); also
+    used by the partitioned Parquet exports (materializations/parquet_export.sql). Returns no SQL. -#}
+{% macro create_folder(path) %}
+    {%- do adapter.dispatch('create_folder', 'tianchi')(path) -%}
     {{ return('') }}
 {% endmacro %}
 
@@ -18,7 +26,7 @@
 {#- DuckDB: a partitioned COPY creates its target folder (one level, an existing one is kept as it
     is); with no rows it writes no file. So each level of the path, from the top, is "copied to"
     in turn. A remote location (s3://...) has no folders to create. -#}
-{% macro duckdb__create_processed_dir(path) %}
+{% macro duckdb__create_folder(path) %}
     {%- if '://' in path -%}
         {{ return('') }}
     {%- endif -%}
@@ -36,5 +44,5 @@
 
 
 {#- Spark (and any other engine): its writer creates the folders of the path it writes. -#}
-{% macro default__create_processed_dir(path) %}
+{% macro default__create_folder(path) %}
 {% endmacro %}

@@ -10,8 +10,10 @@
     (int_user_item_daily), and `user_location`, one row per (user_id, user_geohash) with the first
     day it was seen (int_user_locations). Two separate aggregations would read the text twice.
     With var build_by_partition (the online scale) it is built one user bucket at a time
-    (user_id % rollup_user_buckets, each bucket a transaction): a pass over the text per bucket, so
-    that each aggregation holds a bucket's groups in memory instead of spilling the month's. -#}
+    (user_id % rollup_user_buckets, each bucket a transaction), so that each aggregation holds a
+    bucket's groups in memory instead of spilling the month's: a pass over the text per bucket, or
+    with var stage_behavior_lines (the online scale) a read of the bucket's folder of the staged
+    Parquet, whose rows carry their user_bucket (dbt_project/macros/staged_lines.sql). -#}
 
 -- sqlfluff:ignore:parsing
 -- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
@@ -27,8 +29,9 @@ behaviors as (
 bucketed as (
 
     select
-        *,
+        *{%- if not staged_behavior_lines() %},
         user_id % {{ var('rollup_user_buckets') }} as user_bucket
+        {%- endif %}
     from behaviors
 
 ),

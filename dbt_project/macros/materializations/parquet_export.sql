@@ -11,11 +11,25 @@
     (build_state.sql). The relation dbt sees is a view of the file. The contract is checked on the
     query's columns before anything is written. Spark keeps the external table of
     spark_exports.sql.
+
+    With config parquet_partition_by (a list of columns), location is a folder of Parquet files in
+    hive partitions (`<location>/<column>=<value>/data_0.parquet`), e.g. the staged behaviour lines
+    (models_sql/staging/tianchi/base/base_tianchi__staged_behavior_lines.sql), and the view reads it
+    with hive_partitioning, so that a filter on a partition column reads only its folders. DuckDB
+    cannot combine use_tmp_file with a partitioned COPY, and SQL cannot rename a folder: the folder
+    is written in place (COPY's overwrite first deletes what a stopped write left there), and the
+    marker guards it as it guards a file: `writing` until every file is written, `complete` with the
+    rows and the bytes of all its files after, and a folder is reused only when its files add up
+    to the recorded bytes. Config parquet_compression names the codec (DuckDB's default, snappy,
+    when not set).
 -#}
 
 {% materialization parquet_export, adapter='duckdb' %}
     {%- set location = config.require('location') -%}
     {%- set marker = location ~ '.build.json' -%}
+    {%- set partition_by = config.get('parquet_partition_by') or [] -%}
+    {%- set partition_by = [partition_by] if partition_by is string else partition_by -%}
+    {%- set files = export_files(location, partition_by) -%}
     {%- set target_relation = this.incorporate(type='view') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set fingerprint = build_fingerprint(compiled_code) -%}
@@ -23,7 +37,7 @@
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-    {%- if not should_full_refresh() and export_is_current(location, marker, fingerprint) %}
+    {%- if not should_full_refresh() and export_is_current(files, marker, fingerprint) %}
         {{ log('reused ' ~ location ~ ': complete and built from the same inputs (fingerprint '
             ~ fingerprint[:8] ~ ')', info=true) }}
         {% call statement('main') %}
@@ -33,18 +47,36 @@
         {%- if config.get('contract').enforced -%}
             {{ get_assert_columns_equivalent(compiled_code) }}
         {%- endif -%}
+        {%- if partition_by -%}
+            {%- do create_folder(location) -%}
+        {%- endif -%}
         {%- do write_export_marker(marker, 'writing', fingerprint) -%}
+        {%- set compression = config.get('parquet_compression') -%}
+        {%- set options = ['format parquet'] + (['compression ' ~ compression] if compression else []) -%}
+        {%- if partition_by -%}
+            {%- do options.extend(['partition_by (' ~ partition_by | join(', ') ~ ')', 'overwrite true']) -%}
+        {%- else -%}
+            {%- do options.append('use_tmp_file true') -%}
+        {%- endif %}
         {% call statement('main') %}
-            copy ({{ compiled_code }}) to {{ sql_string(location) }} (format parquet, use_tmp_file true)
+            copy ({{ compiled_code }}) to {{ sql_string(location) }} ({{ options | join(', ') }})
         {% endcall %}
-        {%- do write_export_marker(marker, 'complete', fingerprint, location) -%}
+        {%- do write_export_marker(marker, 'complete', fingerprint, files) -%}
     {%- endif %}
 
     {% if existing_relation is not none and not existing_relation.is_view %}
         {{ drop_relation_if_exists(existing_relation) }}
     {% endif %}
     {% call statement('export_view') %}
-        create or replace view {{ target_relation }} as select * from read_parquet({{ sql_string(location) }})
+        create or replace view {{ target_relation }} as
+        {% if not partition_by -%}
+        select * from read_parquet({{ sql_string(files) }})
+        {%- elif file_count(files) > 0 -%}
+        select * from read_parquet({{ sql_string(files) }}, hive_partitioning = true)
+        {%- else -%}
+        {#- a query without rows writes no file: the view is the query's empty result -#}
+        select * from ({{ compiled_code }}) as model_rows limit 0
+        {%- endif %}
     {% endcall %}
     {%- do record_fingerprint(this.identifier, fingerprint) -%}
 
@@ -56,10 +88,24 @@
 {% endmaterialization %}
 
 
-{#- Whether the export at `location` is complete and was built with `fingerprint`: its marker
-    says so and the file has the size the marker recorded. -#}
-{% macro export_is_current(location, marker, fingerprint) %}
-    {%- if run_query('select count(*) from glob(' ~ sql_string(marker) ~ ')').rows[0][0] == 0 -%}
+{#- The Parquet files of an export: its file, or with partition columns the glob of its folder's
+    files (one folder level per column). -#}
+{% macro export_files(location, partition_by) %}
+    {{ return(location ~ ('/*' * partition_by | length) ~ ('/*.parquet' if partition_by else '')) }}
+{% endmacro %}
+
+
+{#- How many files a path or glob matches. -#}
+{% macro file_count(files) %}
+    {{ return(run_query('select count(*) from glob(' ~ sql_string(files) ~ ')').rows[0][0]) }}
+{% endmacro %}
+
+
+{#- Whether the export whose file (or files: a glob) is `files` is complete and was built with
+    `fingerprint`: its marker says so and its files add up to the bytes the marker recorded (a
+    partitioned export without rows has no file and 0 bytes). -#}
+{% macro export_is_current(files, marker, fingerprint) %}
+    {%- if file_count(marker) == 0 -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set recorded = run_query(
@@ -69,22 +115,26 @@
     {%- if recorded | length != 1 or recorded[0][0] != 'complete' or recorded[0][1] != fingerprint -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set sizes = run_query('select size from read_blob(' ~ sql_string(location) ~ ')').rows
-        if run_query('select count(*) from glob(' ~ sql_string(location) ~ ')').rows[0][0] > 0 else [] -%}
-    {{ return(sizes | length == 1 and sizes[0][0] == recorded[0][2]) }}
+    {%- set found_bytes = run_query('select sum(size) from read_blob(' ~ sql_string(files) ~ ')').rows[0][0]
+        if file_count(files) > 0 else 0 -%}
+    {{ return(found_bytes == recorded[0][2]) }}
 {% endmacro %}
 
 
-{#- Writes an export's marker: its status and fingerprint, and once complete its rows and bytes. -#}
-{% macro write_export_marker(marker, status, fingerprint, location=none) %}
+{#- Writes an export's marker: its status and fingerprint, and once complete (`files` given: the
+    export's file, or the glob of its folder's files) its rows and bytes. -#}
+{% macro write_export_marker(marker, status, fingerprint, files=none) %}
     {% call statement('export_marker') %}
         copy (
             select
                 {{ sql_string(status) }} as status,
                 {{ sql_string(fingerprint) }} as fingerprint,
-                {%- if location %}
-                (select count(*) from read_parquet({{ sql_string(location) }})) as rows,
-                (select size from read_blob({{ sql_string(location) }})) as bytes
+                {%- if files is not none and file_count(files) > 0 %}
+                (select count(*) from read_parquet({{ sql_string(files) }})) as rows,
+                (select sum(size) from read_blob({{ sql_string(files) }})) as bytes
+                {%- elif files is not none %}
+                cast(0 as bigint) as rows,
+                cast(0 as bigint) as bytes
                 {%- else %}
                 cast(null as bigint) as rows,
                 cast(null as bigint) as bytes

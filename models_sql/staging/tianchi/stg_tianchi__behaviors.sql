@@ -1,8 +1,14 @@
+{#- The behaviour lines: the staged Parquet where var stage_behavior_lines is on, with each row's
+    user_bucket, the folder it is in (int_behavior_rollup keeps one bucket per partition and so reads
+    one folder); else the raw text (dbt_project/macros/staged_lines.sql). -#}
+{%- set behavior_lines = ref('base_tianchi__staged_behavior_lines') if staged_behavior_lines()
+    else ref('base_tianchi__behavior_lines') -%}
+
 with
 
 behavior_lines as (
 
-    select * from {{ ref('base_tianchi__behavior_lines') }}
+    select * from {{ behavior_lines }}
 
 ),
 
@@ -33,6 +39,9 @@ final as (
         cast(event_at as date) as event_date,
         cast(extract(hour from event_at) as integer) as event_hour,
         source_file
+        {%- if staged_behavior_lines() %},
+        user_bucket
+        {%- endif %}
     from valid_rows
 
 )

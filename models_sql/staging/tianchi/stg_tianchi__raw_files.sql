@@ -2,13 +2,16 @@
 
 {#- One row per raw file: its lines, and what became of them (valid rows, rejected lines,
     geohash quality): the one pass over the raw files that counts them, so that no model or
-    test reads the behaviour files again to count. -#}
+    test reads the behaviour files again to count. With var stage_behavior_lines the behaviour
+    lines are counted in their staged Parquet, which holds every line (dbt_project/macros/staged_lines.sql). -#}
+{%- set behavior_lines = ref('base_tianchi__staged_behavior_lines') if staged_behavior_lines()
+    else ref('base_tianchi__behavior_lines') -%}
 
 with
 
 behavior_lines as (
 
-    {{ numbered_lines(ref('base_tianchi__behavior_lines'), 'behavior') }}
+    {{ numbered_lines(behavior_lines, 'behavior') }}
 
 ),
 

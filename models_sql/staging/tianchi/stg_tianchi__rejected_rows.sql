@@ -12,12 +12,17 @@
         {%- do rejected.update({row[0]: row[1]}) %}
     {%- endfor %}
 {%- endif %}
+{#- The rejected behaviour lines' texts come from the staged Parquet with var stage_behavior_lines
+    (their own folder, user_bucket -1), else from the text; either way a pass over the text numbers
+    them, and only when there are any. -#}
+{%- set behavior_lines = ref('base_tianchi__staged_behavior_lines') if staged_behavior_lines()
+    else ref('base_tianchi__behavior_lines') %}
 
 with
 
 rejected_behavior_lines as (
 
-    {{ rejected_lines(ref('base_tianchi__behavior_lines'), 'behavior', rejected['behavior']) }}
+    {{ rejected_lines(behavior_lines, 'behavior', rejected['behavior']) }}
 
 ),
 

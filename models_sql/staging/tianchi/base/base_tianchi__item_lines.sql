@@ -62,7 +62,7 @@ judged as (
     select
         *,
         case
-            when raw_line is null or trim(raw_line) = '' then 'empty_line'
+            when {{ is_blank_line('raw_line') }} then 'empty_line'
             when field_count != 3 then 'wrong_column_count'
             when not is_item_id_valid then 'bad_item_id'
             when not is_item_category_valid then 'bad_item_category'
