@@ -1,11 +1,14 @@
 """A build stopped in the middle of its largest model continues where it stopped, and ends with the
 exports of a clean build.
 
-A small generated month is built twice into databases of their own: once cleanly (one query per
-model), and once one partition at a time (var build_by_partition, as the online scale builds:
-`samples` by cutoff day, `int_behavior_rollup` by user bucket), killed with SIGKILL while `samples`
-writes its cutoffs, then run again. The second run reuses every model finished before the kill and
-the cutoffs of `samples` already written, and its six exports equal the clean build's row for row.
+A small generated month, with a few malformed lines put in, is built twice into databases of its own:
+once cleanly (one query per model, the raw text streamed by each model that reads it), and once as the
+online scale builds: one partition at a time (var build_by_partition: `samples` by cutoff day,
+`int_behavior_rollup` by user bucket), from the behaviour lines staged once as Parquet by user bucket
+(var stage_behavior_lines), killed with SIGKILL while `samples` writes its cutoffs, then run again. The
+second run reuses every model finished before the kill (the staged files among them) and the cutoffs of
+`samples` already written; its six exports equal the clean build's row for row, and so do its file
+counts and its numbered rejected lines.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 from dbt_helpers import DBT, PROJECT_ROOT, DbtProject, generated_vars
@@ -29,8 +33,12 @@ SEED = 5
 EXPORTS = ("train", "train_all_negatives", "validation", "eval", "predict", "id_buckets")
 # stop once this many cutoffs of samples are written (of 25)
 STOP_AFTER = 5
-# user buckets of the partitioned behaviour rollup
-BUCKETS = 3
+# user buckets of the partitioned behaviour rollup and of the staged lines: 4, since the ids of a few
+# hundred generated users are all 2 modulo 3 (runner/synthetic/world.py), which would fill one bucket of 3
+BUCKETS = 4
+# (line number, text) put into partA: rejected lines, numbered by both builds
+BAD_LINES = [(3, "not\ta\tbehaviour\tline"), (2_000, ""), (5_001, "1\t2\t3\t\t4\t2014-12-01 25")]
+PART_A = "tianchi_fresh_comp_train_user_online_partA.txt"
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +47,10 @@ pytestmark = pytest.mark.slow
 def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("resumable_raw")
     generate(out, n_users=USERS, seed=SEED, progress=False)
+    lines = (out / PART_A).read_text().split("\n")
+    for number, text in BAD_LINES:
+        lines.insert(number - 1, text)
+    (out / PART_A).write_text("\n".join(lines))
     return out
 
 
@@ -66,7 +78,7 @@ def resumed(tmp_path_factory: pytest.TempPathFactory, raw: Path) -> tuple[DbtPro
     """(project, output of the killed run, output of the run that resumed it)."""
     project = DbtProject(tmp_path_factory.mktemp("resumed"))
     dbt_vars = {**generated_vars(raw, project.workdir / "processed"), "build_by_partition": True,
-                "rollup_user_buckets": BUCKETS}
+                "rollup_user_buckets": BUCKETS, "stage_behavior_lines": True}
     process = _start_build(project, dbt_vars)
     seen: list[str] = []
     deadline = time.monotonic() + 600
@@ -93,6 +105,8 @@ def test_the_second_run_reuses_what_was_finished(resumed: tuple[DbtProject, str,
     _, killed, second = resumed
     finished = set(re.findall(r"OK created sql resumable_table model main\.(\w+)", killed))
     assert {"int_behavior_rollup", "user_features", "int_pair_candidates"} <= finished
+    assert "OK created sql parquet_export model main.base_tianchi__staged_behavior_lines" in killed
+    assert re.search(r"reused \S+/staged/behavior_lines: complete and built from the same inputs", second)
     assert f"int_behavior_rollup: partition {BUCKETS - 1} written ({BUCKETS} of {BUCKETS})" in killed
     for model in finished:
         whole = f"reused {model}: built from the same inputs"
@@ -114,3 +128,27 @@ def test_the_resumed_exports_equal_a_clean_builds(clean: DbtProject, resumed: tu
         assert actual.equals(expected), f"{name}: the resumed build's rows differ from the clean build's"
         marker = json.loads((project.workdir / "processed" / f"{name}.parquet.build.json").read_text())
         assert marker["status"] == "complete" and marker["rows"] == actual.num_rows
+
+
+def test_the_staged_lines_are_read_once_and_counted_as_the_text_is(
+        clean: DbtProject, resumed: tuple[DbtProject, str, str]) -> None:
+    project, _, _ = resumed
+    staged = project.workdir / "processed" / "staged" / "behavior_lines"
+    folders = sorted(path.name for path in staged.iterdir() if any(path.glob("*.parquet")))
+    # one folder per user bucket, the rejected lines in their own
+    assert folders == ["user_bucket=-1"] + [f"user_bucket={bucket}" for bucket in range(BUCKETS)]
+    manifest = json.loads((project.workdir / "target" / "manifest.json").read_text())
+    for model in ("stg_tianchi__behaviors", "stg_tianchi__raw_files", "stg_tianchi__rejected_rows"):
+        parents = manifest["nodes"][f"model.tianchi.{model}"]["depends_on"]["nodes"]
+        assert "model.tianchi.base_tianchi__staged_behavior_lines" in parents, model
+        assert "model.tianchi.base_tianchi__behavior_lines" not in parents, model
+    with duckdb.connect(str(clean.database), read_only=True) as expected, \
+            duckdb.connect(str(project.database), read_only=True) as actual:
+        for query in ("select * from stg_tianchi__raw_files order by all",
+                      "select * from stg_tianchi__rejected_rows order by all"):
+            assert actual.execute(query).fetchall() == expected.execute(query).fetchall(), query
+        rejected = actual.execute("select source_line, reason from stg_tianchi__rejected_rows order by 1").fetchall()
+    assert rejected == [(3, "wrong_column_count"), (2_000, "empty_line"), (5_001, "bad_time")]
+    marker = json.loads((staged.parent / "behavior_lines.build.json").read_text())
+    assert marker["status"] == "complete" and marker["rows"] == sum(
+        pq.read_metadata(path).num_rows for path in staged.glob("*/*.parquet"))
