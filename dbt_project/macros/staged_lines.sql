@@ -3,8 +3,8 @@
     line of the behaviour files read, checked and typed once, and written as Parquet in folders by
     user bucket (models_sql/staging/tianchi/base/base_tianchi__staged_behavior_lines.sql). The models
     that would otherwise stream the raw text through the checks read those files instead:
-    stg_tianchi__raw_files (its counts), stg_tianchi__behaviors (the valid rows, with their
-    user_bucket, so that each partition of int_behavior_rollup reads only its bucket's folder) and
+    stg_tianchi__raw_files (its counts), stg_tianchi__behaviors (the valid rows, with their folder as
+    staged_user_bucket, so that each partition of int_behavior_rollup reads only its bucket's folder) and
     stg_tianchi__rejected_rows (the rejected lines' texts; numbering them still reads the text, and
     only when there are any). Off, and on Spark, every model reads the raw text as it always has.
 -#}

@@ -13,7 +13,9 @@
     (user_id % rollup_user_buckets, each bucket a transaction), so that each aggregation holds a
     bucket's groups in memory instead of spilling the month's: a pass over the text per bucket, or
     with var stage_behavior_lines (the online scale) a read of the bucket's folder of the staged
-    Parquet, whose rows carry their user_bucket (dbt_project/macros/staged_lines.sql). -#}
+    Parquet: a row's user_bucket is then staged_user_bucket, the folder it was read from (the same
+    number), so that the partition's filter selects the folder (dbt_project/macros/staged_lines.sql). -#}
+{%- set user_bucket = 'staged_user_bucket' if staged_behavior_lines() else 'user_id % ' ~ var('rollup_user_buckets') -%}
 
 -- sqlfluff:ignore:parsing
 -- (the duckdb dialect of sqlfluff does not parse `group by grouping sets`)
@@ -29,9 +31,8 @@ behaviors as (
 bucketed as (
 
     select
-        *{%- if not staged_behavior_lines() %},
-        user_id % {{ var('rollup_user_buckets') }} as user_bucket
-        {%- endif %}
+        *,
+        {{ user_bucket }} as user_bucket
     from behaviors
 
 ),

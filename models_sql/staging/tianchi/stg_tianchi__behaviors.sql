@@ -1,6 +1,6 @@
-{#- The behaviour lines: the staged Parquet where var stage_behavior_lines is on, with each row's
-    user_bucket, the folder it is in (int_behavior_rollup keeps one bucket per partition and so reads
-    one folder); else the raw text (dbt_project/macros/staged_lines.sql). -#}
+{#- The behaviour lines: the staged Parquet where var stage_behavior_lines is on, with the folder
+    each row is in as staged_user_bucket (int_behavior_rollup keeps one bucket per partition by it, and
+    so reads one folder); else the raw text (dbt_project/macros/staged_lines.sql). -#}
 {%- set behavior_lines = ref('base_tianchi__staged_behavior_lines') if staged_behavior_lines()
     else ref('base_tianchi__behavior_lines') -%}
 
@@ -23,6 +23,9 @@ valid_rows as (
 final as (
 
     select
+        {% if staged_behavior_lines() -%}
+            user_bucket as staged_user_bucket,
+        {% endif -%}
         user_id,
         item_id,
         behavior_type,
@@ -39,9 +42,6 @@ final as (
         cast(event_at as date) as event_date,
         cast(extract(hour from event_at) as integer) as event_hour,
         source_file
-        {%- if staged_behavior_lines() %},
-        user_bucket
-        {%- endif %}
     from valid_rows
 
 )
