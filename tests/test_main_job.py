@@ -130,6 +130,7 @@ def test_a_scale_adds_its_vars_and_duckdb_settings_to_the_build(tmp_path: Path,
     runner.pipeline.build.dbt_build(tmp_path / "raw", scale=online)
     (args, dbt_vars, env), = calls
     assert dbt_vars["raw_dir"] == str(tmp_path / "raw") and dbt_vars["build_by_partition"] is True
+    assert dbt_vars["stage_behavior_lines"] is True  # the 50 GB of text read and checked once
     assert dbt_vars["build_all_negatives_export"] is False and env == {"DUCKDB_MEMORY_LIMIT": "12GB",
                                                                         "DUCKDB_THREADS": "2"}
     # auto: the default scale below 10 GB of behaviour files (none here)
