@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -73,12 +74,17 @@ def _start_build(project: DbtProject, dbt_vars: dict[str, object]) -> subprocess
                             text=True, start_new_session=True)
 
 
+def _online_vars(raw: Path, project: DbtProject) -> dict[str, object]:
+    """The build as the online scale's: one partition at a time, from the staged behaviour lines."""
+    return {**generated_vars(raw, project.workdir / "processed"), "build_by_partition": True,
+            "rollup_user_buckets": BUCKETS, "stage_behavior_lines": True}
+
+
 @pytest.fixture(scope="module")
 def resumed(tmp_path_factory: pytest.TempPathFactory, raw: Path) -> tuple[DbtProject, str, str]:
     """(project, output of the killed run, output of the run that resumed it)."""
     project = DbtProject(tmp_path_factory.mktemp("resumed"))
-    dbt_vars = {**generated_vars(raw, project.workdir / "processed"), "build_by_partition": True,
-                "rollup_user_buckets": BUCKETS, "stage_behavior_lines": True}
+    dbt_vars = _online_vars(raw, project)
     process = _start_build(project, dbt_vars)
     seen: list[str] = []
     deadline = time.monotonic() + 600
@@ -152,3 +158,20 @@ def test_the_staged_lines_are_read_once_and_counted_as_the_text_is(
     marker = json.loads((staged.parent / "behavior_lines.build.json").read_text())
     assert marker["status"] == "complete" and marker["rows"] == sum(
         pq.read_metadata(path).num_rows for path in staged.glob("*/*.parquet"))
+
+
+def test_a_staged_folder_changed_since_it_was_written_is_written_again(
+        raw: Path, resumed: tuple[DbtProject, str, str]) -> None:
+    project, _, _ = resumed
+    staged = project.workdir / "processed" / "staged" / "behavior_lines"
+    marker = staged.parent / "behavior_lines.build.json"
+    before = json.loads(marker.read_text())
+    # a file its marker does not count, as a write stopped midway leaves: the folder is not reused
+    stray = staged / "user_bucket=0" / "stray.parquet"
+    shutil.copy(next(staged.glob("user_bucket=1/*.parquet")), stray)
+    run = project.run("run", "--select", "base_tianchi__staged_behavior_lines",
+                      dbt_vars=_online_vars(raw, project)).check()
+    assert "reused" not in run.output and not stray.exists()
+    after = json.loads(marker.read_text())
+    assert after["status"] == "complete" and after["rows"] == before["rows"]
+    assert after["bytes"] == sum(path.stat().st_size for path in staged.glob("*/*.parquet"))
