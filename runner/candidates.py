@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from runner import parquet_files
 from runner.paths import input_files
 
 # The candidate features' names start with these (samples.sql: candidate_source_code, recall_score, recall_rank).
@@ -35,9 +35,13 @@ def is_candidate_feature(name: str) -> bool:
 def holds_retrieved_candidates(export: Path) -> bool:
     """Whether a training export (a file or a Spark folder of parts) holds a candidate that is not touched-only,
     i.e. was built with retrieval candidates on. Read from the Parquet column statistics where every row group has
-    them, else from the column itself; False for an export without the column or without files."""
+    them, else from the column itself; False for an export without the column or without files, or one that cannot
+    be read (the tzrec pre-flight check and the GBDT name it, with the command that writes it again)."""
     for file in input_files(export):
-        parquet = pq.ParquetFile(file)
+        try:
+            parquet = parquet_files.parquet_file(file)
+        except parquet_files.CorruptParquetError:
+            return False
         names = parquet.schema_arrow.names
         if SOURCE_COLUMN not in names:
             return False

@@ -136,5 +136,5 @@ def test_retrieve_builds_the_retrieval_exports_only_when_one_is_missing(tmp_path
     ensure_exports(tmp_path, ("eval",))
     assert calls == []
     ensure_exports(tmp_path, ("eval", "predict"))  # the predict day's sides are missing
-    assert calls == [(["build", "--select", "path:models_sql/retrieval"],
+    assert calls == [(["build", "--select", "path:models_sql/retrieval", "--exclude", "int_pair_retrieved_candidates"],
                       {"retrieval_exports": True, "processed_dir": str(tmp_path)})]

@@ -206,7 +206,7 @@ def _fake_tzrec(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     launched: list[str] = []
 
     def render(python: Path, source: Path, destination: Path, buckets: Mapping[str, int],
-               fields: Mapping[str, str], header: str = "") -> ConfigSummary:
+               fields: Mapping[str, str], header: str = "", candidate_features: bool = False) -> ConfigSummary:
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(source.read_text())
         return ConfigSummary(source=source, model="DeepFM", fg_mode="FG_NONE", dataset_type="ParquetDataset",
