@@ -34,6 +34,12 @@ def duckdb_path() -> Path:
     return PROJECT_ROOT / os.environ.get("TIANCHI_DUCKDB_PATH", "data/tianchi.duckdb")
 
 
+def duckdb_temp_dir() -> Path:
+    """Where DuckDB spills what does not fit in memory (profiles.yml reads the same variables)."""
+    temp = os.environ.get("DUCKDB_TEMP_DIR")
+    return PROJECT_ROOT / temp if temp else duckdb_path().with_name(duckdb_path().name + ".tmp")
+
+
 def shown(path: Path) -> str:
     """A path as logs and dbt vars show it: relative to the project root when inside it, else absolute."""
     path = path.absolute()

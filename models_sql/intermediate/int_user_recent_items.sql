@@ -1,6 +1,10 @@
 {#- The user's last sequence_length distinct items (any item, not only P) and their categories
     before the end of each cutoff day, most recent first, as ';'-joined vocabulary codes: the
-    behaviour sequence of DIN-style models. Only the last sequence_lookback_days are read. -#}
+    behaviour sequence of DIN-style models. Only the last sequence_lookback_days are read.
+    Built one cutoff at a time on DuckDB with var build_by_partition (the online scale): the
+    (cutoff, user, item) groups of every cutoff at once spilled more than the disk held. -#}
+
+{{ config(build_partition_by='cutoff_date', build_partitions_from='int_pair_sample_keys') }}
 
 with
 
@@ -11,6 +15,7 @@ candidate_users as (
         user_id
 
     from {{ ref('int_pair_sample_keys') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 

@@ -124,9 +124,11 @@
 {#- Whether the model being built is built one partition at a time: it names a build_partition_by
     (not dbt-spark's partition_by, a table layout), the engine is DuckDB and var build_by_partition
     is on (at the default scale a whole-table query is faster; at the online scale each partition
-    is a transaction a stopped build keeps, and a query small enough for memory). -#}
+    is a transaction a stopped build keeps, and a query small enough for memory). A unit test of such
+    a model reads its given rows whole. -#}
 {% macro build_by_partition() %}
-    {{ return(config.get('build_partition_by') is not none and target.type == 'duckdb' and var('build_by_partition', false)) }}
+    {{ return(config.get('build_partition_by') is not none and target.type == 'duckdb' and var('build_by_partition', false)
+              and model.resource_type != 'unit_test') }}
 {% endmacro %}
 
 

@@ -69,7 +69,9 @@
     {% endif %}
     {% call statement('export_view') %}
         create or replace view {{ target_relation }} as
-        {% if not partition_by -%}
+        {% if export_marker_status(marker) == 'dropped' -%}
+        {{ dropped_export_guard(compiled_code, location, marker) }}
+        {%- elif not partition_by -%}
         select * from read_parquet({{ sql_string(files) }})
         {%- elif file_count(files) > 0 -%}
         select * from read_parquet({{ sql_string(files) }}, hive_partitioning = true)
@@ -103,7 +105,10 @@
 
 {#- Whether the export whose file (or files: a glob) is `files` is complete and was built with
     `fingerprint`: its marker says so and its files add up to the bytes the marker recorded (a
-    partitioned export without rows has no file and 0 bytes). -#}
+    partitioned export without rows has no file and 0 bytes). An export whose files were dropped
+    once every model that reads them was built (status `dropped`, drop_export_files) is current
+    without them: the models built from it are reused, and reading it raises dropped_export_guard's
+    error. -#}
 {% macro export_is_current(files, marker, fingerprint) %}
     {%- if file_count(marker) == 0 -%}
         {{ return(false) }}
@@ -112,8 +117,10 @@
         'select status, fingerprint, bytes from read_json(' ~ sql_string(marker)
         ~ ', columns = {status: \'varchar\', fingerprint: \'varchar\', bytes: \'bigint\'})'
     ).rows -%}
-    {%- if recorded | length != 1 or recorded[0][0] != 'complete' or recorded[0][1] != fingerprint -%}
+    {%- if recorded | length != 1 or recorded[0][0] not in ['complete', 'dropped'] or recorded[0][1] != fingerprint -%}
         {{ return(false) }}
+    {%- elif recorded[0][0] == 'dropped' -%}
+        {{ return(true) }}
     {%- endif -%}
     {%- set found_bytes = run_query('select sum(size) from read_blob(' ~ sql_string(files) ~ ')').rows[0][0]
         if file_count(files) > 0 else 0 -%}
@@ -141,4 +148,59 @@
                 {%- endif %}
         ) to {{ sql_string(marker) }} (format json, use_tmp_file true)
     {% endcall %}
+{% endmacro %}
+
+
+{#- The status its marker records (writing, complete, dropped), or none without a marker. -#}
+{% macro export_marker_status(marker) %}
+    {%- if file_count(marker) == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_query('select status from read_json(' ~ sql_string(marker)
+                        ~ ', columns = {status: \'varchar\'})').rows[0][0]) }}
+{% endmacro %}
+
+
+{#- The view of an export whose files were dropped: the export's columns and types, and any read
+    of it (a count included: the filter cannot be folded away) stops with an error that says what
+    happened and how to write the files again. -#}
+{% macro dropped_export_guard(compiled_code, location, marker) %}
+    {%- set message = this.identifier ~ ': its files in ' ~ location ~ ' were deleted once every model'
+        ~ ' that reads them was built (var drop_staged_lines), and a model that reads them is being built'
+        ~ ' again. Delete ' ~ marker ~ ' and build again: the files are written again from the raw files.' -%}
+    {%- set error = 'error(' ~ sql_string(message) ~ ')' -%}
+    {%- set columns = run_query('describe select * from (' ~ compiled_code ~ ') as model_rows').rows -%}
+    select
+    {%- for column in columns %}
+        cast({{ error }} as {{ column[1] }}) as {{ adapter.quote(column[0]) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from range(1)
+    where {{ error }} is null
+{% endmacro %}
+
+
+{#- Deletes the files of the partitioned export at `location` (an empty partitioned COPY over the
+    folder removes every file) and records `dropped` in its marker, with the fingerprint, rows and
+    bytes it had: the export stays current for the models built from it (export_is_current). An
+    export whose marker is not `complete` is left as it is. -#}
+{% macro drop_export_files(location, partition_by) %}
+    {%- set marker = location ~ '.build.json' -%}
+    {%- if not execute or export_marker_status(marker) != 'complete' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set partition_by = [partition_by] if partition_by is string else partition_by -%}
+    {% call statement('drop_export_files') %}
+        copy (
+            select {% for column in partition_by %}cast(null as integer) as {{ column }}, {% endfor %}1 as dropped
+            where false
+        ) to {{ sql_string(location) }} (format parquet, partition_by ({{ partition_by | join(', ') }}), overwrite true)
+    {% endcall %}
+    {% call statement('export_marker') %}
+        copy (
+            select 'dropped' as status, fingerprint, rows, bytes
+            from read_json({{ sql_string(marker) }}, columns = {fingerprint: 'varchar', rows: 'bigint', bytes: 'bigint'})
+        ) to {{ sql_string(marker) }} (format json, use_tmp_file true)
+    {% endcall %}
+    {{ log('dropped the files of ' ~ location ~ ' (every model that reads them is built): ' ~ marker ~ ' says dropped', info=true) }}
+    {{ return('') }}
 {% endmacro %}

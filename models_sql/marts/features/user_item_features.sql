@@ -4,7 +4,10 @@
     clicks per touched day (a keen interest comes back often and clicks more, and an old one
     fades). The history starts on the first logged day, so the age is censored there. A candidate the
     user never touched by the cutoff (a retrieved one) has counts 0, every hours-since never_hours(),
-    the days since its first event never_hours() / 24, the shares 0 and the last cart hour -1. -#}
+    the days since its first event never_hours() / 24, the shares 0 and the last cart hour -1.
+    Built one cutoff at a time on DuckDB with var build_by_partition (the online scale), as samples. -#}
+
+{{ config(build_partition_by='cutoff_date', build_partitions_from='int_pair_sample_keys') }}
 
 with
 
@@ -16,6 +19,7 @@ candidates as (
         item_id
 
     from {{ ref('int_pair_sample_keys') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 
