@@ -118,6 +118,24 @@ def test_the_main_jobs_build_stage_is_a_plain_dbt_build(tmp_path: Path, monkeypa
     assert calls == [(["build"], {"edition": "online", "raw_dir": str(tmp_path / "raw")}, None)]
 
 
+def test_the_build_deletes_the_spill_files_a_stopped_build_left(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB deletes its spill files when it closes, which a stopped dbt does not: the next build, holding the
+    database's lock, deletes them, and nothing else in the folder."""
+    monkeypatch.setenv("TIANCHI_DUCKDB_PATH", str(tmp_path / "tianchi.duckdb"))
+    monkeypatch.delenv("DUCKDB_TEMP_DIR", raising=False)
+    spill = tmp_path / "tianchi.duckdb.tmp"
+    spill.mkdir()
+    for name in ("duckdb_temp_9333_0_owner", "duckdb_temp_9333_0_storage_DEFAULT-0.tmp"):
+        (spill / name).write_bytes(b"x" * 1000)
+    (spill / "kept.txt").write_text("not DuckDB's")
+    seen: list[list[str]] = []
+    monkeypatch.setattr(runner.pipeline.build, "run_dbt",
+                        lambda args, dbt_vars, env: seen.append(sorted(p.name for p in spill.iterdir())))
+    runner.pipeline.build.dbt_build(tmp_path / "raw")
+    assert seen == [["kept.txt"]]
+
+
 def test_a_scale_adds_its_vars_and_duckdb_settings_to_the_build(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from runner.scales import Scale, pick_scale
@@ -131,6 +149,7 @@ def test_a_scale_adds_its_vars_and_duckdb_settings_to_the_build(tmp_path: Path,
     (args, dbt_vars, env), = calls
     assert dbt_vars["raw_dir"] == str(tmp_path / "raw") and dbt_vars["build_by_partition"] is True
     assert dbt_vars["stage_behavior_lines"] is True  # the 50 GB of text read and checked once
+    assert dbt_vars["drop_staged_lines"] is True  # and its Parquet deleted once read, for the disk
     assert dbt_vars["build_all_negatives_export"] is False and env == {"DUCKDB_MEMORY_LIMIT": "12GB",
                                                                         "DUCKDB_THREADS": "2"}
     # auto: the default scale below 10 GB of behaviour files (none here)
