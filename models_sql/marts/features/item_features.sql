@@ -1,6 +1,10 @@
 {#- Item features for each (cutoff, P item) that is a candidate: behaviour of all users on
     the item over the feature windows, audience, conversion and trend. An item nobody touched by
-    the cutoff (a retrieved candidate) has counts, audience, conversions and trend 0. -#}
+    the cutoff (a retrieved candidate) has counts, audience, conversions and trend 0.
+    Built one cutoff at a time on DuckDB with var build_by_partition (the online scale): the distinct
+    counts of every cutoff at once spilled more than the disk held. -#}
+
+{{ config(build_partition_by='cutoff_date', build_partitions_from='int_pair_sample_keys') }}
 
 with
 
@@ -11,6 +15,7 @@ candidate_items as (
         item_id
 
     from {{ ref('int_pair_sample_keys') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 

@@ -1,5 +1,9 @@
 {#- User features for each (cutoff, user) that has candidates: behaviour on all items and on
-    P items over the feature windows, activity, breadth, conversion and recency. -#}
+    P items over the feature windows, activity, breadth, conversion and recency.
+    Built one cutoff at a time on DuckDB with var build_by_partition (the online scale): the distinct
+    counts of every cutoff at once spilled more than the disk held. -#}
+
+{{ config(build_partition_by='cutoff_date', build_partitions_from='int_pair_sample_keys') }}
 
 with
 
@@ -10,6 +14,7 @@ candidate_users as (
         user_id
 
     from {{ ref('int_pair_sample_keys') }}
+    where {{ partition_filter('cutoff_date') }}
 
 ),
 
