@@ -131,9 +131,12 @@ class MainJob:
         training = (self.scale or Scale.read("default")).training
         if self.model_seeds is None:
             self.model_seeds = training.model_seeds or DEFAULT_MODEL_SEEDS
-        log.info("model: %s (trains on %s, the export its train_input_path names; training evaluates on %s; "
-                 "predictions of %s, %s and %s)", shown(config), shown(PROCESSED_DIR / train_export_of(config)),
-                 shown(VALIDATION_EXPORT), shown(EVAL_EXPORT), shown(PREDICT_EXPORT), shown(VALIDATION_EXPORT))
+        trained_on = (f"{shown(PROCESSED_DIR / training.train_export)}, the {self.scale.name} scale's training export"
+                      if training.train_export and self.scale else
+                      f"{shown(PROCESSED_DIR / train_export_of(config))}, the export its train_input_path names")
+        predicted = [EVAL_EXPORT, PREDICT_EXPORT] + ([VALIDATION_EXPORT] if training.predict_validation else [])
+        log.info("model: %s (trains on %s; training evaluates on %s; predictions of %s)", shown(config), trained_on,
+                 shown(VALIDATION_EXPORT), ", ".join(shown(path) for path in predicted))
         if not self.model_seeds:
             raise ValueError("--model-seeds needs at least one seed")
         several = len(self.model_seeds) > 1
