@@ -2,7 +2,7 @@
     header), or no rows at all when the file does not exist (real competition data has none):
     an optional input, so it is read through this macro rather than declared as a source. -#}
 {% macro answers_relation() -%}
-    {%- set path = var('answers_path') -%}
+    {%- set path = answers_path() -%}
     {%- set present = false -%}
     {%- if execute -%}
         {%- set present = file_exists(path) and answers_belong_to_raw_files(path) -%}
@@ -12,6 +12,12 @@
     {%- else -%}
         (select cast(null as bigint) as user_id, cast(null as bigint) as item_id where 1 = 0)
     {%- endif -%}
+{%- endmacro %}
+
+{#- The answers file: var answers_path, by default the generator's place for it beside the raw files. -#}
+{% macro answers_path() -%}
+    {%- set path = var('answers_path', none) -%}
+    {{ return(path if path is not none else (var('raw_dir') | string).rstrip('/') ~ '/answers/answers_20141219.txt') }}
 {%- endmacro %}
 
 {#- The answers file as a relation of (user_id, item_id). -#}

@@ -1,4 +1,4 @@
-{{ config(fingerprint_files=[var('answers_path')]) }}
+{{ config(fingerprint_files=[answers_path()]) }}
 
 {#- The true (user, P item) purchases of predict_label_date, where an answer file exists
     (generated data); empty otherwise. Only evaluation models read it. -#}
