@@ -72,9 +72,10 @@ def score(args: argparse.Namespace) -> int:
     from runner.scales import pick_scale, scoring_vars
     from runner.scoring import parse_scoring_vars, run_dir_for
 
-    overrides = {**scoring_vars(pick_scale(args.scale, args.raw_dir)), **parse_scoring_vars(args.var)}
+    scale = pick_scale(args.scale, args.raw_dir)
+    overrides = {**scoring_vars(scale), **parse_scoring_vars(args.var)}
     score_and_record(run_dir_for(args.run, args.config, args.outputs), args.raw_dir, args.experiments,
-                     args.notes or "", overrides or None)
+                     args.notes or "", overrides or None, build_vars=scale.dbt_vars)
     return 0
 
 

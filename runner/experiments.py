@@ -79,9 +79,9 @@ class RunDescription:
     notes: str = ""
 
 
-def data_range() -> str:
-    """The label days of the default dbt vars (dbt_project.yml), in one line."""
-    variables = project_vars()
+def data_range(dbt_vars: Mapping[str, Any] | None = None) -> str:
+    """The label days of the dbt vars (dbt_project.yml's, with `dbt_vars` over them: a scale's), in one line."""
+    variables = {**project_vars(), **(dbt_vars or {})}
     return (f"train labels {variables.get('train_label_start_date')}..{variables.get('train_label_end_date')} "
             f"(validation users held out); eval {variables.get('eval_label_date')}; "
             f"predict {variables.get('predict_label_date')}")
@@ -124,7 +124,7 @@ def _tzrec_description(config: Path) -> tuple[str, str, str]:
     return _tzrec_model(text), features, ", ".join(params)
 
 
-def describe_run(run_dir: Path) -> RunDescription:
+def describe_run(run_dir: Path, dbt_vars: Mapping[str, Any] | None = None) -> RunDescription:
     name = RunName.parse(run_dir.name)
     model, features, params = name.model, "", ""
     auc = auc_on = train_seconds = None
@@ -149,7 +149,7 @@ def describe_run(run_dir: Path) -> RunDescription:
                             *([f"best_round={record['best_round']}"] if "best_round" in record else [])])
         auc, auc_on, train_seconds = record.get("validation_auc"), "validation.parquet", record.get("train_seconds")
     described: dict[str, Any] = {
-        "stage": name.stage, "model": model, "features": features, "params": params, "data_range": data_range(),
+        "stage": name.stage, "model": model, "features": features, "params": params, "data_range": data_range(dbt_vars),
         "auc": auc, "auc_on": auc_on, "auc_binned": config.is_file() and auc is not None,
         "train_seconds": train_seconds, "notes": "",
     }

@@ -176,7 +176,7 @@ class MainJob:
         scale_vars = scoring_vars(self.scale) if self.scale else {}
         self.results["score"] = self.stage("score", lambda: score.score_and_record(
             run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)",
-            scoring_vars=scale_vars or None))
+            scoring_vars=scale_vars or None, build_vars=self.scale.dbt_vars if self.scale else None))
         self.results["submission"] = self.stage("submit", lambda: submit.submit_run(run_dir))
 
     def blend_with_gbdt(self, tzrec_run: Path) -> Path:
