@@ -1,6 +1,6 @@
 {#- One row per (day, user) with any action that day: the user's counts over every item and over P
-    items, from int_user_item_daily. user_features reads it once per cutoff (at the online scale one
-    cutoff at a time), so the month's (user, item, day) rows are summed up by day once, here. -#}
+    items, from int_user_item_daily. user_features (at the online scale one cutoff at a time) and
+    retrieval_user_features read it, so the month's (user, item, day) rows are summed by day once, here. -#}
 
 with
 
