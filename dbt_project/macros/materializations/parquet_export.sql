@@ -69,7 +69,7 @@
     {% endif %}
     {% call statement('export_view') %}
         create or replace view {{ target_relation }} as
-        {% if export_marker_status(marker) == 'dropped' -%}
+        {% if (export_marker(marker) or {}).get('status') == 'dropped' -%}
         {{ dropped_export_guard(compiled_code, location, marker) }}
         {%- elif not partition_by -%}
         select * from read_parquet({{ sql_string(files) }})
@@ -110,21 +110,15 @@
     without them: the models built from it are reused, and reading it raises dropped_export_guard's
     error. -#}
 {% macro export_is_current(files, marker, fingerprint) %}
-    {%- if file_count(marker) == 0 -%}
+    {%- set recorded = export_marker(marker) -%}
+    {%- if recorded is none or recorded.status not in ['complete', 'dropped'] or recorded.fingerprint != fingerprint -%}
         {{ return(false) }}
-    {%- endif -%}
-    {%- set recorded = run_query(
-        'select status, fingerprint, bytes from read_json(' ~ sql_string(marker)
-        ~ ', columns = {status: \'varchar\', fingerprint: \'varchar\', bytes: \'bigint\'})'
-    ).rows -%}
-    {%- if recorded | length != 1 or recorded[0][0] not in ['complete', 'dropped'] or recorded[0][1] != fingerprint -%}
-        {{ return(false) }}
-    {%- elif recorded[0][0] == 'dropped' -%}
+    {%- elif recorded.status == 'dropped' -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set found_bytes = run_query('select sum(size) from read_blob(' ~ sql_string(files) ~ ')').rows[0][0]
         if file_count(files) > 0 else 0 -%}
-    {{ return(found_bytes == recorded[0][2]) }}
+    {{ return(found_bytes == recorded.bytes) }}
 {% endmacro %}
 
 
@@ -151,13 +145,17 @@
 {% endmacro %}
 
 
-{#- The status its marker records (writing, complete, dropped), or none without a marker. -#}
-{% macro export_marker_status(marker) %}
+{#- What an export's marker records: {status (writing, complete, dropped), fingerprint, rows, bytes}, or
+    none without a marker. -#}
+{% macro export_marker(marker) %}
     {%- if file_count(marker) == 0 -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(run_query('select status from read_json(' ~ sql_string(marker)
-                        ~ ', columns = {status: \'varchar\'})').rows[0][0]) }}
+    {%- set row = run_query(
+        'select status, fingerprint, rows, bytes from read_json(' ~ sql_string(marker)
+        ~ ', columns = {status: \'varchar\', fingerprint: \'varchar\', rows: \'bigint\', bytes: \'bigint\'})'
+    ).rows[0] -%}
+    {{ return({'status': row[0], 'fingerprint': row[1], 'rows': row[2], 'bytes': row[3]}) }}
 {% endmacro %}
 
 
@@ -185,7 +183,8 @@
     export whose marker is not `complete` is left as it is. -#}
 {% macro drop_export_files(location, partition_by) %}
     {%- set marker = location ~ '.build.json' -%}
-    {%- if not execute or export_marker_status(marker) != 'complete' -%}
+    {%- set recorded = export_marker(marker) if execute else none -%}
+    {%- if recorded is none or recorded.status != 'complete' -%}
         {{ return('') }}
     {%- endif -%}
     {%- set partition_by = [partition_by] if partition_by is string else partition_by -%}
@@ -197,8 +196,11 @@
     {% endcall %}
     {% call statement('export_marker') %}
         copy (
-            select 'dropped' as status, fingerprint, rows, bytes
-            from read_json({{ sql_string(marker) }}, columns = {fingerprint: 'varchar', rows: 'bigint', bytes: 'bigint'})
+            select
+                'dropped' as status,
+                {{ sql_string(recorded.fingerprint) }} as fingerprint,
+                cast({{ recorded.rows }} as bigint) as rows,
+                cast({{ recorded.bytes }} as bigint) as bytes
         ) to {{ sql_string(marker) }} (format json, use_tmp_file true)
     {% endcall %}
     {{ log('dropped the files of ' ~ location ~ ' (every model that reads them is built): ' ~ marker ~ ' says dropped', info=true) }}
