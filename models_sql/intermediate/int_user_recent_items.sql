@@ -83,9 +83,9 @@ final as (
     select
         ranked.cutoff_date,
         ranked.user_id,
-        {{ ordered_string_agg('coalesce(item_codes.item_code, 0)', ';', 'ranked.recency_rank') }}
+        {{ ordered_string_agg('coalesce(item_codes.item_code, 0)', ';', 'ranked.recency_rank', var('sequence_length')) }}
             as hist__item_code,
-        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked.recency_rank') }}
+        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked.recency_rank', var('sequence_length')) }}
             as hist__category_code
 
     from ranked

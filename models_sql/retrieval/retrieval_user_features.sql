@@ -118,9 +118,9 @@ sequences as (
     select
         ranked.cutoff_date,
         ranked.user_id,
-        {{ ordered_string_agg('coalesce(item_codes.item_code, 0)', ';', 'ranked.recency_rank') }}
+        {{ ordered_string_agg('coalesce(item_codes.item_code, 0)', ';', 'ranked.recency_rank', var('sequence_length')) }}
             as hist__item_code,
-        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked.recency_rank') }}
+        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked.recency_rank', var('sequence_length')) }}
             as hist__category_code
 
     from ranked
@@ -167,7 +167,7 @@ p_sequences as (
     select
         ranked_p_categories.cutoff_date,
         ranked_p_categories.user_id,
-        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked_p_categories.recency_rank') }}
+        {{ ordered_string_agg('coalesce(category_codes.category_code, 0)', ';', 'ranked_p_categories.recency_rank', var('sequence_length')) }}
             as p_hist__category_code
 
     from ranked_p_categories

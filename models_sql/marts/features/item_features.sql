@@ -25,20 +25,55 @@ pair_days as (
 
 ),
 
-windowed as (
+item_pair_days as (
 
     select
         candidate_items.cutoff_date,
-        candidate_items.item_id,
-        {{ windowed_sums('i', behavior_measures()) }}
-        {{ windowed_distinct('i', 'users', 'pair_days.user_id') }}
-        count(distinct pair_days.user_id) as i_users_all
+        pair_days.*
 
     from candidate_items
     inner join pair_days
         on
             candidate_items.item_id = pair_days.item_id
             and candidate_items.cutoff_date >= pair_days.event_date
+
+),
+
+windowed as (
+
+    select
+        cutoff_date,
+        item_id,
+        {{ windowed_sums('i', behavior_measures()) }}
+
+    from item_pair_days
+    group by 1, 2
+
+),
+
+-- the audience in two steps (each user's last day on the item, then users per window): one
+-- grouping of the (item, user) pairs in place of a distinct count per window
+item_users as (
+
+    select
+        cutoff_date,
+        item_id,
+        user_id,
+        max(event_date) as last_event_date
+
+    from item_pair_days
+    group by 1, 2, 3
+
+),
+
+audience as (
+
+    select
+        cutoff_date,
+        item_id,
+        {{ windowed_key_counts('i', 'users', 'last_event_date') }}
+
+    from item_users
     group by 1, 2
 
 ),
@@ -58,15 +93,19 @@ filled as (
             coalesce(windowed.i_{{ measure }}_all, 0) as i_{{ measure }}_all,
         {%- endfor %}
         {%- for window in var('feature_windows') %}
-            coalesce(windowed.i_users_{{ window }}d, 0) as i_users_{{ window }}d,
+            coalesce(audience.i_users_{{ window }}d, 0) as i_users_{{ window }}d,
         {%- endfor %}
-        coalesce(windowed.i_users_all, 0) as i_users_all
+        coalesce(audience.i_users_all, 0) as i_users_all
 
     from candidate_items
     left join windowed
         on
             candidate_items.cutoff_date = windowed.cutoff_date
             and candidate_items.item_id = windowed.item_id
+    left join audience
+        on
+            candidate_items.cutoff_date = audience.cutoff_date
+            and candidate_items.item_id = audience.item_id
 
 ),
 

@@ -49,14 +49,11 @@ windowed_counts as (
 
 ),
 
-windowed_breadth as (
+recent_pair_days as (
 
     select
         candidate_users.cutoff_date,
-        candidate_users.user_id,
-        {{ windowed_distinct('u', 'items', 'pair_days.item_id') }}
-        {{ windowed_distinct('u', 'categories', 'pair_days.item_category') }}
-        count(*) as u_pair_days_recent
+        pair_days.*
 
     from candidate_users
     inner join pair_days
@@ -64,6 +61,58 @@ windowed_breadth as (
             candidate_users.user_id = pair_days.user_id
             and candidate_users.cutoff_date >= pair_days.event_date
             and {{ in_window('pair_days.event_date', 'candidate_users.cutoff_date', var('feature_windows') | max) }}
+
+),
+
+-- breadth in two steps (each item's or category's last day, then how many per window): one
+-- grouping of the user's items and one of their categories in place of a distinct count per window
+user_items as (
+
+    select
+        cutoff_date,
+        user_id,
+        item_id,
+        max(event_date) as last_event_date
+
+    from recent_pair_days
+    group by 1, 2, 3
+
+),
+
+user_categories as (
+
+    select
+        cutoff_date,
+        user_id,
+        item_category,
+        max(event_date) as last_event_date
+
+    from recent_pair_days
+    where item_category is not null
+    group by 1, 2, 3
+
+),
+
+item_breadth as (
+
+    select
+        cutoff_date,
+        user_id,
+        {{ windowed_key_counts('u', 'items', 'last_event_date', with_all=false) }}
+
+    from user_items
+    group by 1, 2
+
+),
+
+category_breadth as (
+
+    select
+        cutoff_date,
+        user_id,
+        {{ windowed_key_counts('u', 'categories', 'last_event_date', with_all=false) }}
+
+    from user_categories
     group by 1, 2
 
 ),
@@ -73,8 +122,8 @@ final as (
     select
         windowed_counts.*,
         {%- for window in var('feature_windows') %}
-            coalesce(windowed_breadth.u_items_{{ window }}d, 0) as u_items_{{ window }}d,
-            coalesce(windowed_breadth.u_categories_{{ window }}d, 0) as u_categories_{{ window }}d,
+            coalesce(item_breadth.u_items_{{ window }}d, 0) as u_items_{{ window }}d,
+            coalesce(category_breadth.u_categories_{{ window }}d, 0) as u_categories_{{ window }}d,
         {%- endfor %}
         {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_clicks_all') }} as u_buy_per_click_all,
         {{ smoothed_ratio('windowed_counts.u_buys_all', 'windowed_counts.u_carts_all') }} as u_buy_per_cart_all,
@@ -83,10 +132,14 @@ final as (
 
     -- a user idle over the longest window (a retrieved candidate's) has no breadth row: breadth 0
     from windowed_counts
-    left join windowed_breadth
+    left join item_breadth
         on
-            windowed_counts.cutoff_date = windowed_breadth.cutoff_date
-            and windowed_counts.user_id = windowed_breadth.user_id
+            windowed_counts.cutoff_date = item_breadth.cutoff_date
+            and windowed_counts.user_id = item_breadth.user_id
+    left join category_breadth
+        on
+            windowed_counts.cutoff_date = category_breadth.cutoff_date
+            and windowed_counts.user_id = category_breadth.user_id
 
 )
 
