@@ -2,7 +2,7 @@
 
 For each scale (a multiple of the default 20,000 users) it generates data once under
 data/bench/<scale>x/ (kept, so a later benchmark reuses it), then, one after the other on the same
-files:
+files (the build's database and exports are deleted once measured, leaving the disk to the next scale):
   - the floor: DuckDB alone, one scan of the behaviour files (a count) and one `group by user, item,
     day` written to Parquet, with the build's DuckDB settings;
   - the build: `dbt build` (every model and test) into a DuckDB file of its own, from scratch, with a
@@ -206,10 +206,7 @@ def measure_build(scale: float, settings: Scale, base_users: int = DEFAULT_USERS
     database = folder / "tianchi.duckdb"
     processed = folder / "processed"
     spill = folder / "tianchi.duckdb.tmp"
-    for stale in (database, Path(f"{database}.wal")):
-        stale.unlink(missing_ok=True)
-    shutil.rmtree(processed, ignore_errors=True)
-    shutil.rmtree(spill, ignore_errors=True)
+    _remove_build(database, processed, spill)
     target = folder / "target"
     dbt_vars = {
         **settings.dbt_vars,
@@ -220,11 +217,27 @@ def measure_build(scale: float, settings: Scale, base_users: int = DEFAULT_USERS
     env = {**os.environ, **settings.duckdb_env, "DBT_PROFILES_DIR": str(PROJECT_ROOT),
            "TIANCHI_DUCKDB_PATH": str(database), "DUCKDB_TEMP_DIR": str(spill)}
     command = [str(dbt_executable()), "build", "--quiet", "--target-path", str(target), "--vars", json.dumps(dbt_vars)]
-    with DiskSampler([database, Path(f"{database}.wal"), spill, processed]) as disk:
-        seconds, peak = _measure_child(command, env)
-    return BuildMeasurement(scale=scale, users=users, raw_rows=_count_rows(database), raw_bytes=raw_bytes,
+    try:
+        with DiskSampler([database, Path(f"{database}.wal"), spill, processed]) as disk:
+            seconds, peak = _measure_child(command, env)
+        raw_rows = _count_rows(database)
+    finally:
+        # the next scale needs the disk: only the raw month and dbt's target (its run_results) are kept
+        _remove_build(database, processed, spill)
+    return BuildMeasurement(scale=scale, users=users, raw_rows=raw_rows, raw_bytes=raw_bytes,
                             seconds=seconds, peak_rss_gb=peak, peak_disk_gb=disk.peak / 1024**3, floor=floor,
                             slowest=_slowest(target))
+
+
+def _remove_build(database: Path, processed: Path, spill: Path) -> None:
+    """A benchmark build's database, its WAL, lock and build-state files, its exports and DuckDB's spill."""
+    for path in database.parent.glob(database.name + "*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    shutil.rmtree(processed, ignore_errors=True)
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 def report(measurements: list[BuildMeasurement], settings: Scale) -> str:

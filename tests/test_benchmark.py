@@ -50,3 +50,36 @@ def test_the_disk_sampler_keeps_the_peak(tmp_path: Path) -> None:
         time.sleep(0.1)
         path.write_bytes(b"x" * 10)
     assert sampler.peak >= 1000
+
+
+def test_a_measured_build_leaves_the_data_and_frees_the_disk(raw: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scale's build (its database, WAL, build state, exports and spill) is deleted once measured, so
+    that the next scale has the disk; the month and dbt's run_results stay."""
+    import shutil
+
+    from runner import benchmark
+
+    folder = tmp_path / "bench"
+    shutil.copytree(raw, folder / "2x" / "raw")
+    monkeypatch.setattr(benchmark, "BENCH_DIR", folder)
+    monkeypatch.setattr(benchmark, "measure_floor", lambda *args: Floor(1.0, 2.0))
+    monkeypatch.setattr(benchmark, "_count_rows", lambda database: 1_000)
+
+    def fake_build(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+        database = Path(env["TIANCHI_DUCKDB_PATH"])
+        for name in ("", ".wal", ".build.json", ".lock"):
+            Path(f"{database}{name}").write_text("x")
+        Path(env["DUCKDB_TEMP_DIR"]).mkdir()
+        (database.parent / "processed").mkdir()
+        (database.parent / "processed" / "train.parquet").write_text("x")
+        target = Path(command[command.index("--target-path") + 1])
+        target.mkdir()
+        (target / "run_results.json").write_text('{"results": [{"unique_id": "model.t.samples", "execution_time": 3}]}')
+        return 10.0, 1.5
+
+    monkeypatch.setattr(benchmark, "_measure_child", fake_build)
+    measured = benchmark.measure_build(2, Scale.read("online"))
+    assert measured.raw_rows == 1_000 and measured.slowest == [("samples", 3.0)]
+    assert sorted(p.name for p in (folder / "2x").iterdir()) == ["raw", "target"]
+    assert (folder / "2x" / "raw" / "tianchi_fresh_comp_train_user_online_partB.txt").exists()
