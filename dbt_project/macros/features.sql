@@ -13,20 +13,23 @@
     {{ date_column }} > {{ add_days(cutoff_column, -window) }}
 {%- endmacro %}
 
-{#- sum(measure) over each feature window and the whole history: <prefix>_<measure>_<w>d, <prefix>_<measure>_all. -#}
-{% macro windowed_sums(prefix, measures, date_column='event_date', cutoff_column='cutoff_date', windows=none, with_all=true) -%}
+{#- sum(measure) over each feature window and the whole history: <prefix>_<measure>_<w>d, <prefix>_<measure>_all,
+    each followed by a comma unless trailing_comma is false (the last columns of a select). -#}
+{% macro windowed_sums(prefix, measures, date_column='event_date', cutoff_column='cutoff_date', windows=none, with_all=true, trailing_comma=true) -%}
     {%- set windows = var('feature_windows') if windows is none else windows -%}
+    {%- set columns = [] -%}
     {%- for window in windows %}
         {%- for measure in measures %}
-    cast(sum(case when {{ in_window(date_column, cutoff_column, window) }} then {{ measure }} else 0 end) as bigint)
-        as {{ prefix }}_{{ measure }}_{{ window }}d,
+            {%- do columns.append('cast(sum(case when ' ~ in_window(date_column, cutoff_column, window) ~ ' then ' ~ measure
+                                  ~ ' else 0 end) as bigint) as ' ~ prefix ~ '_' ~ measure ~ '_' ~ window ~ 'd') -%}
         {%- endfor %}
     {%- endfor %}
     {%- if with_all %}
         {%- for measure in measures %}
-    cast(sum({{ measure }}) as bigint) as {{ prefix }}_{{ measure }}_all,
+            {%- do columns.append('cast(sum(' ~ measure ~ ') as bigint) as ' ~ prefix ~ '_' ~ measure ~ '_all') -%}
         {%- endfor %}
     {%- endif %}
+    {{ columns | join(',\n    ') }}{{ ',' if trailing_comma }}
 {%- endmacro %}
 
 {#- count(distinct key) over each feature window: <prefix>_<name>_<w>d. On the month's rows a

@@ -44,7 +44,7 @@ windowed as (
     select
         cutoff_date,
         item_id,
-        {{ windowed_sums('i', behavior_measures()) }}
+        {{ windowed_sums('i', behavior_measures(), trailing_comma=false) }}
 
     from item_pair_days
     group by 1, 2
