@@ -206,7 +206,7 @@ def measure_build(scale: float, settings: Scale, base_users: int = DEFAULT_USERS
     database = folder / "tianchi.duckdb"
     processed = folder / "processed"
     spill = folder / "tianchi.duckdb.tmp"
-    _remove_build(database, processed, spill)
+    _remove_build(database, processed)
     target = folder / "target"
     dbt_vars = {
         **settings.dbt_vars,
@@ -223,21 +223,21 @@ def measure_build(scale: float, settings: Scale, base_users: int = DEFAULT_USERS
         raw_rows = _count_rows(database)
     finally:
         # the next scale needs the disk: only the raw month and dbt's target (its run_results) are kept
-        _remove_build(database, processed, spill)
+        _remove_build(database, processed)
     return BuildMeasurement(scale=scale, users=users, raw_rows=raw_rows, raw_bytes=raw_bytes,
                             seconds=seconds, peak_rss_gb=peak, peak_disk_gb=disk.peak / 1024**3, floor=floor,
                             slowest=_slowest(target))
 
 
-def _remove_build(database: Path, processed: Path, spill: Path) -> None:
-    """A benchmark build's database, its WAL, lock and build-state files, its exports and DuckDB's spill."""
+def _remove_build(database: Path, processed: Path) -> None:
+    """A benchmark build's exports and every file or folder named after its database: the database, its WAL,
+    lock and build-state files, and DuckDB's spill folder (<database>.tmp)."""
     for path in database.parent.glob(database.name + "*"):
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
     shutil.rmtree(processed, ignore_errors=True)
-    shutil.rmtree(spill, ignore_errors=True)
 
 
 def report(measurements: list[BuildMeasurement], settings: Scale) -> str:
