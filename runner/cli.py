@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runner.defaults import (
+    DEFAULT_CANDIDATE_TOP_N,
     DEFAULT_GENERATOR_SEED,
     DEFAULT_MODEL_SEEDS,
     DEFAULT_POPULARITY_CORRECTION,
@@ -169,6 +170,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
             "Everything from the raw files to a checked submission, each stage reusing what is already done:\n"
             "  1. data      the raw files in --raw-dir, of the edition found there (--edition chooses); the default "
             "synthetic month is generated only into a folder with no raw file\n"
+            "     with --retrieval: the retrieval exports, then the two-tower experiment's top N items per user at "
+            "every cutoff (`retrieve`, in outputs/<name>/), which the build joins to the candidates\n"
             "  2. build     `dbt build`: staging, features, exports, data and unit tests (reused while the raw files, "
             "the dbt project and the exports are as the last build left them)\n"
             "  3. profile   the data profile beside the real statistics\n"
@@ -214,6 +217,12 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                         help="submit the mean logit of the tzrec run and the GBDT reference (trained once per "
                         "model seed): above both on the months that decided it, +0.002 F1 over the GBDT "
                         "(docs/decisions.md#blend-the-gbdt-with-the-tzrec-model)")
+    parser.add_argument("--retrieval", type=Path, default=None, metavar="EXPERIMENT",
+                        help="a two-tower experiment (e.g. stage1_dssm_v1) retrieves every user's top items first, "
+                        "joined to the touched pairs as candidates (off by default; "
+                        "docs/guide/models.md#retrieved-pairs-as-ranking-candidates)")
+    parser.add_argument("--retrieval-top-n", type=int, default=DEFAULT_CANDIDATE_TOP_N, metavar="N",
+                        help="with --retrieval: retrieved items per user joined to the candidates")
     _add_scale(parser)
 
 

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                   generator_seed=args.seed, nproc=args.nproc,
                   model_seeds=tuple(args.model_seeds) if args.model_seeds else None,
                   tzrec_python=args.tzrec_python, experiments=args.experiments, blend_gbdt=args.blend_gbdt,
-                  scale_name=args.scale)
+                  retrieval=args.retrieval, retrieval_top_n=args.retrieval_top_n, scale_name=args.scale)
     print(job.run())
     return 0
 

@@ -22,3 +22,5 @@ DEFAULT_BOOTSTRAP_SEED = 20141219
 # BETA of score + BETA * log q(item) (runner/tzrec_shims/tzrec_runner_retrieve.py; 0 = none).
 DEFAULT_RETRIEVAL_TOP_N = 200
 DEFAULT_POPULARITY_CORRECTION = 0.0
+# `run --retrieval`: the retrieved items per user joined to the ranking's candidates (the recall study's N).
+DEFAULT_CANDIDATE_TOP_N = 10

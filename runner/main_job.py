@@ -1,6 +1,7 @@
 """The main job behind `python -m runner run` (and `make run`): its stages, their times, the summary.
 
-    data -> dbt build -> profile -> train -> export -> predict [-> average the model seeds]
+    data [-> retrieval exports -> retrieve] -> dbt build -> profile -> train -> export -> predict
+         [-> average the model seeds]
          [-> GBDT per seed, averaged, blended with the tzrec run (--blend-gbdt)] -> score -> submit
 
 Training evaluates on the validation users (data/processed/validation.parquet): nothing about the
@@ -16,6 +17,12 @@ With blend_gbdt (`run --blend-gbdt`) the GBDT reference is trained once per mode
 (outputs/model_seeds/m<S>/gbdt_v1/, averaged into outputs/gbdt_v1/), and the mean logit of the GBDT
 and the tzrec run (outputs/<stem>_gbdt_blend/) is scored and submitted instead: the blend beat both
 on the months that decided it (docs/decisions.md#blend-the-gbdt-with-the-tzrec-model).
+
+With retrieval (`run --retrieval stage1_dssm_v1 [--retrieval-top-n N]`) the two-tower experiment retrieves every
+user's top N P items at every cutoff first (runner.pipeline.retrieval; the training cutoffs out of fold), into
+outputs/<its name>/, and the build joins them to the touched pairs as candidates
+(docs/guide/models.md#retrieved-pairs-as-ranking-candidates). Off by default
+(docs/decisions.md#does-a-recall-stage-add-candidates).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runner.defaults import DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_USERS
+from runner.defaults import DEFAULT_CANDIDATE_TOP_N, DEFAULT_GENERATOR_SEED, DEFAULT_MODEL_SEEDS, DEFAULT_USERS
 from runner.paths import (
     EVAL_EXPORT,
     EXPERIMENTS_CSV,
@@ -35,10 +42,11 @@ from runner.paths import (
     OUTPUTS_DIR,
     PREDICT_EXPORT,
     PROCESSED_DIR,
+    PROJECT_ROOT,
     VALIDATION_EXPORT,
     shown,
 )
-from runner.pipeline import build, data, score, submit
+from runner.pipeline import build, data, retrieval, score, submit
 from runner.scales import Scale, pick_scale, scoring_vars
 
 log = logging.getLogger("runner.main_job")
@@ -83,6 +91,9 @@ class MainJob:
     experiments: Path | None = None
     outputs_dir: Path = OUTPUTS_DIR
     blend_gbdt: bool = False
+    # a two-tower experiment (name or file) whose top retrieval_top_n pairs per user join the candidates; None: off
+    retrieval: Path | None = None
+    retrieval_top_n: int = DEFAULT_CANDIDATE_TOP_N
     # configs/scales/<name>.yml, or auto (runner.scales.pick_scale, once the raw files are there)
     scale_name: str = "auto"
     scale: Scale | None = None
@@ -114,11 +125,33 @@ class MainJob:
                 self.raw_dir, users=self.users, seed=self.generator_seed, edition=self.edition),
                 lambda edition: f"{edition} edition")
             self.scale = pick_scale(self.scale_name, self.raw_dir)
-            self.stage("dbt build", lambda: build.build_unless_current(self.raw_dir, edition, self.scale),
+            candidates = self.retrieve(edition) if self.retrieval is not None else None
+            self.stage("dbt build", lambda: build.build_unless_current(self.raw_dir, edition, self.scale, candidates),
                        lambda built: "" if built else "reused")
             self.stage("profile", print_profile)
             self.run_model()
         return self.summary()
+
+    def retrieve(self, edition: str) -> retrieval.Candidates:
+        """The recall stage: the retrieval exports, then every cutoff's retrieved pairs (finished steps reused)."""
+        from runner.experiment_configs.experiment import missing_config_message, resolve_config
+        from runner.tzrec.runfolder import RunFolder
+
+        assert self.retrieval is not None and self.scale is not None
+        if self.retrieval_top_n < 1:
+            raise ValueError(f"--retrieval-top-n {self.retrieval_top_n}: give 1 or more retrieved items per user "
+                             "(leave --retrieval out to run without retrieval)")
+        config = resolve_config(str(self.retrieval), root=PROJECT_ROOT)
+        if not config.is_file():
+            raise FileNotFoundError(f"--retrieval: {missing_config_message(config)}")
+        build_vars = {"edition": edition, "raw_dir": shown(self.raw_dir), **self.scale.dbt_vars}
+        self.stage("retrieval exports", lambda: retrieval.build_retrieval_exports(build_vars, self.scale.duckdb_env))
+        command = retrieval.retrieve_command(config, self.retrieval_top_n, PROCESSED_DIR, self.outputs_dir,
+                                             self.tzrec_python)
+        self.stage("retrieve", lambda: retrieval.retrieve(command))
+        candidates = retrieval.Candidates(RunFolder.for_config(config, self.outputs_dir).root, self.retrieval_top_n)
+        self.results["candidates"] = f"touched pairs + the top {self.retrieval_top_n} of {shown(candidates.run)}"
+        return candidates
 
     def run_model(self) -> None:
         """train -> export -> predict (tzrec) -> score -> submit, for the production config."""
@@ -175,7 +208,7 @@ class MainJob:
         self.results["run_dir"] = run_dir
         scale_vars = scoring_vars(self.scale) if self.scale else {}
         self.results["score"] = self.stage("score", lambda: score.score_and_record(
-            run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes="main job (python -m runner run)",
+            run_dir, self.raw_dir, self.experiments or EXPERIMENTS_CSV, notes=self._notes(),
             scoring_vars=scale_vars or None, build_vars=self.scale.dbt_vars if self.scale else None))
         self.results["submission"] = self.stage("submit", lambda: submit.submit_run(run_dir))
 
@@ -208,6 +241,11 @@ class MainJob:
         self.results["blended"] = (gbdt, tzrec_run)
         return blend
 
+    def _notes(self) -> str:
+        """The experiments row's notes: the main job, and the candidates when retrieval joined them."""
+        candidates = self.results.get("candidates")
+        return "main job (python -m runner run)" + (f"; candidates: {candidates}" if candidates else "")
+
     def _seed_outputs(self, seed: int) -> Path:
         """Where a model seed's runs go: outputs/model_seeds/m<S>/ when there are several seeds, else outputs/."""
         return self.outputs_dir / "model_seeds" / f"m{seed}" if len(self.model_seeds) > 1 else self.outputs_dir
@@ -235,6 +273,8 @@ class MainJob:
             if len(self.model_seeds) > 1:
                 trained += f" (model seeds {', '.join(map(str, self.model_seeds))}, logits averaged)"
             lines.append(f"model        {shown(self.config)} -> {shown(run_dir)}{trained}")
+            if "candidates" in self.results:
+                lines.append(f"candidates   {self.results['candidates']}")
             if "blended" in self.results:
                 gbdt, tzrec_run = self.results["blended"]
                 lines.append(f"             submitted: the blend (mean logit) of {shown(tzrec_run)} and the GBDT "

@@ -77,6 +77,7 @@ from runner.paths import (
     prediction_files,
     shown,
 )
+from runner.pipeline.retrieval import RETRIEVAL_RUNS_VAR, RETRIEVAL_TOP_N_VAR, retrieved_files
 from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
@@ -95,9 +96,6 @@ POOLED_RULE = "top_k_share_pooled"  # scored only where the run has predictions/
 # name (train_all_negatives.parquet), so a month built before that export existed is only rebuilt for a
 # study that reads it.
 EXPORTS = ("train", "validation", "eval", "predict", "id_buckets")
-# The dbt vars of retrieval candidates (dbt_project.yml): a study with `retrieval` sets the run folders itself.
-RETRIEVAL_RUNS_VAR = "retrieval_candidate_runs"
-RETRIEVAL_TOP_N_VAR = "retrieval_candidate_top_n"
 
 
 class StudyError(ValueError):
@@ -317,9 +315,7 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
     ensure_generated(workspace, users)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
     if workspace.retrieval_run is not None:
-        retrieved = list(workspace.retrieval_run.glob("retrieved/*/*.parquet"))
-        retrieved += workspace.retrieval_run.glob("folds/*/retrieved/*/*.parquet")
-        raw_time = max([raw_time, *(p.stat().st_mtime for p in retrieved)])
+        raw_time = max([raw_time, *(p.stat().st_mtime for p in retrieved_files(workspace.retrieval_run))])
     needed = {f"{name}.parquet" for name in EXPORTS} | set(train_exports)
     exports = [workspace.processed / name for name in sorted(needed)]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
@@ -335,34 +331,24 @@ def retrieve_month(workspace: Workspace, users: int) -> Path:
     """The month's retrieved pairs for its candidates (a study with `retrieval`): the retrieval exports (the
     out-of-fold ones among them) and id buckets built without retrieval candidates, where missing or older than the
     raw files, then `python -m runner retrieve --splits train eval predict --top-n N` in a child process (its
-    finished steps reused). Returns the retrieval run folder."""
-    from runner.dbt import run_dbt
+    finished steps reused; runner.pipeline.retrieval). Returns the retrieval run folder."""
     from runner.locks import database_lock
-    from runner.retrieval.session import TRAIN_SPLIT, needed_exports
+    from runner.pipeline.retrieval import CANDIDATE_SPLITS, build_retrieval_exports, retrieve, retrieve_command
+    from runner.retrieval.session import needed_exports
 
     assert workspace.retrieval is not None and workspace.retrieval_run is not None
     ensure_generated(workspace, users)
-    splits = (TRAIN_SPLIT, "eval", "predict")
     top_n = int(dict(workspace.extra_vars)[RETRIEVAL_TOP_N_VAR])
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
-    needed = [*needed_exports(workspace.processed, splits), workspace.processed / "id_buckets.parquet"]
+    needed = [*needed_exports(workspace.processed, CANDIDATE_SPLITS), workspace.processed / "id_buckets.parquet"]
     if not all(p.exists() and p.stat().st_mtime > raw_time for p in needed):
         workspace.processed.mkdir(parents=True, exist_ok=True)
-        # without the candidates' retrieved pairs, which do not exist yet
-        build_vars = {**workspace.dbt_vars(), RETRIEVAL_RUNS_VAR: [], "retrieval_exports": True,
-                      "retrieval_out_of_fold": True}
         log.info("seed %s: dbt build of the retrieval exports into %s", workspace.generator_seed,
                  shown(workspace.processed))
         with workspace.active(), database_lock():
-            run_dbt(["build", "--select", "+path:models_sql/retrieval", "+export_id_buckets"], dbt_vars=build_vars)
-    command = [sys.executable, "-m", "runner", "retrieve", "--config", str(workspace.retrieval), "--splits", *splits,
-               "--top-n", str(top_n), "--processed-dir", str(workspace.processed),
-               "--outputs", str(workspace.retrieval_run.parent)]
-    log.info("seed %s: %s", workspace.generator_seed, " ".join(command[1:]))
+            build_retrieval_exports(workspace.dbt_vars())
     with workspace.active():
-        completed = processes.run(command, "the month's retrieval (python -m runner retrieve)", cwd=PROJECT_ROOT)
-    if completed.returncode != 0:
-        raise RuntimeError(f"`{' '.join(command[1:])}` failed (exit {completed.returncode}); see its output above")
+        retrieve(retrieve_command(workspace.retrieval, top_n, workspace.processed, workspace.retrieval_run.parent))
     return workspace.retrieval_run
 
 

@@ -258,3 +258,98 @@ def test_auto_picks_the_online_scale_from_the_behaviour_files_size(tmp_path: Pat
     assert runner.scales.pick_scale("auto", raw).name == "default"
     with pytest.raises(runner.scales.ScaleError, match="no scale 'huge'"):
         runner.scales.pick_scale("huge", raw)
+
+
+def test_retrieval_retrieves_first_and_the_build_joins_its_pairs(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --retrieval stage1_dssm_v1`: the retrieval exports are built without candidates, every cutoff is
+    retrieved (`retrieve --splits train eval predict`), then the month is built with the retrieved pairs as
+    candidates. The build is reused while the retrieved files are the same, and built again when they change or
+    when retrieval is turned off."""
+    import os
+    import subprocess
+
+    import runner.dbt
+    import runner.main_job
+    import runner.pipeline.data
+    import runner.processes
+    import runner.profile
+
+    processed, outputs = tmp_path / "processed", tmp_path / "outputs"
+    monkeypatch.setenv("TIANCHI_DUCKDB_PATH", str(tmp_path / "tianchi.duckdb"))
+    (tmp_path / "tianchi.duckdb").write_text("")
+    monkeypatch.setattr(runner.main_job, "PROCESSED_DIR", processed)
+    monkeypatch.setattr(runner.pipeline.build, "PROCESSED_DIR", processed)
+    monkeypatch.setattr(runner.pipeline.data, "ensure_raw_data", lambda *args, **kwargs: "online")
+    monkeypatch.setattr(runner.profile, "print_profile", lambda: None)
+    monkeypatch.setattr(MainJob, "run_model", lambda self: None)
+    events: list[tuple[str, Any]] = []
+    monkeypatch.setattr(runner.dbt, "run_dbt",
+                        lambda args, dbt_vars, env=None: events.append(("retrieval exports", (list(args), dbt_vars))))
+    monkeypatch.setattr(runner.pipeline.build, "run_dbt",
+                        lambda args, dbt_vars, env: events.append(("build", (list(args), dbt_vars))))
+    run = outputs / "stage1_dssm_v1"
+    retrieved = [run / "retrieved" / "eval" / "part-0.parquet",
+                 *(run / "folds" / f"fold_{k}" / "retrieved" / "train" / "part-0.parquet" for k in (0, 1))]
+
+    def retrieve(command: list[str], what: str, **_: Any) -> subprocess.CompletedProcess[str]:
+        events.append(("retrieve", command[3:]))
+        for path in retrieved:  # written once; a finished step is reused, its file left as it is
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("")
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(runner.processes, "run", retrieve)
+
+    def job(**kwargs: Any) -> MainJob:
+        return MainJob(config=CONFIG, raw_dir=tmp_path / "raw", outputs_dir=outputs, scale_name="default", **kwargs)
+
+    first = job(retrieval=Path("stage1_dssm_v1"))
+    summary = first.run()
+    (kind, (args, dbt_vars)), (retrieving, command), (build, (build_args, build_vars)) = events
+    assert (kind, retrieving, build) == ("retrieval exports", "retrieve", "build")
+    assert "+path:models_sql/retrieval" in args and "+export_id_buckets" in args
+    assert dbt_vars["retrieval_candidate_runs"] == [] and dbt_vars["retrieval_out_of_fold"] is True
+    assert dbt_vars["raw_dir"] == str(tmp_path / "raw")
+    assert command == ["retrieve", "--config", str(ROOT / "configs/experiments/stage1_dssm_v1.yml"), "--splits",
+                       "train", "eval", "predict", "--top-n", "10", "--processed-dir", str(processed),
+                       "--outputs", str(outputs)]
+    assert build_args == ["build"]
+    assert build_vars["retrieval_candidate_runs"] == [str(run)] and build_vars["retrieval_candidate_top_n"] == 10
+    assert [t.name for t in first.times] == ["data", "retrieval exports", "retrieve", "dbt build", "profile"]
+    assert f"touched pairs + the top 10 of {run}" in first._notes()
+    assert "time         data" in summary
+
+    # the same retrieved files: the build is reused (retrieval's own steps reuse what they finished)
+    events.clear()
+    job(retrieval=Path("stage1_dssm_v1")).run()
+    assert [kind for kind, _ in events] == ["retrieval exports", "retrieve"]
+    # a retrieved file written again: built again
+    later = retrieved[0].stat().st_mtime + 10
+    os.utime(retrieved[0], (later, later))
+    events.clear()
+    job(retrieval=Path("stage1_dssm_v1")).run()
+    assert [kind for kind, _ in events] == ["retrieval exports", "retrieve", "build"]
+    # retrieval off: built again, without the candidate vars
+    events.clear()
+    job().run()
+    ((kind, (_, build_vars)),) = events
+    assert kind == "build" and "retrieval_candidate_runs" not in build_vars
+
+    with pytest.raises(ValueError, match="--retrieval-top-n 0: give 1 or more"):
+        job(retrieval=Path("stage1_dssm_v1"), retrieval_top_n=0).run()
+    with pytest.raises(FileNotFoundError, match="stage1_nothing_v1"):
+        job(retrieval=Path("stage1_nothing_v1")).run()
+
+
+def test_run_passes_the_retrieval_options_to_the_main_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m runner run --retrieval stage1_dssm_v1 --retrieval-top-n 5`, as typed: the job gets both; without
+    them, retrieval is off."""
+    from runner.cli import main
+
+    jobs: list[MainJob] = []
+    monkeypatch.setattr(MainJob, "run", lambda self: jobs.append(self) or "summary")
+    assert main(["run", "--retrieval", "stage1_dssm_v1", "--retrieval-top-n", "5"]) == 0
+    assert main(["run"]) == 0
+    assert [(job.retrieval, job.retrieval_top_n) for job in jobs] == [(Path("stage1_dssm_v1"), 5), (None, 10)]

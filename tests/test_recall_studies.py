@@ -66,7 +66,7 @@ def test_a_retrieval_month_is_retrieved_before_its_candidates_are_built(tmp_path
     monkeypatch.setattr(study_module, "VARIANT_OUTPUTS", tmp_path / "outputs")
     builds: list[tuple[list[str], dict]] = []
     commands: list[list[str]] = []
-    monkeypatch.setattr(runner.dbt, "run_dbt", lambda args, dbt_vars: builds.append((args, dbt_vars)))
+    monkeypatch.setattr(runner.dbt, "run_dbt", lambda args, dbt_vars, env=None: builds.append((args, dbt_vars)))
     monkeypatch.setattr(study_module.processes, "run",
                         lambda command, what, **_: commands.append(command) or subprocess.CompletedProcess(command, 0))
     study = Study.read(STUDIES / "recall.yml")

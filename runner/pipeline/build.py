@@ -24,6 +24,7 @@ from runner.locks import database_lock
 from runner.paths import PROCESSED_DIR, PROJECT_ROOT, RAW_DIR, duckdb_path, duckdb_temp_dir, shown
 
 if TYPE_CHECKING:
+    from runner.pipeline.retrieval import Candidates
     from runner.scales import Scale
 
 log = logging.getLogger("runner")
@@ -59,19 +60,25 @@ def _raw_inputs(raw_dir: Path, edition: str) -> list[Path]:
     return [raw_dir / name for name in (*spec.behavior_files, spec.item_file)] + answers
 
 
-def build_fingerprint(raw_dir: Path, edition: str, scale: Scale | None = None) -> dict[str, Any]:
-    return {"edition": edition, "raw_dir": shown(raw_dir), "raw_files": _stamps(_raw_inputs(raw_dir, edition)),
-            "project": _project_hash(), "target": os.environ.get("DBT_TARGET", "duckdb"),
-            "database": shown(duckdb_path()),
-            "scale": None if scale is None else {"name": scale.name, "dbt_vars": scale.dbt_vars,
-                                                 "duckdb": scale.duckdb_env}}
+def build_fingerprint(raw_dir: Path, edition: str, scale: Scale | None = None,
+                      candidates: Candidates | None = None) -> dict[str, Any]:
+    """What a build is built from; with retrieved candidates, also their vars and the retrieved files."""
+    fingerprint: dict[str, Any] = {
+        "edition": edition, "raw_dir": shown(raw_dir), "raw_files": _stamps(_raw_inputs(raw_dir, edition)),
+        "project": _project_hash(), "target": os.environ.get("DBT_TARGET", "duckdb"), "database": shown(duckdb_path()),
+        "scale": None if scale is None else {"name": scale.name, "dbt_vars": scale.dbt_vars,
+                                             "duckdb": scale.duckdb_env}}
+    if candidates is not None:  # a build without them records no key, as before they existed
+        fingerprint["candidates"] = {**candidates.dbt_vars(), "retrieved": _stamps(candidates.files())}
+    return fingerprint
 
 
 def _exports() -> list[list[Any]]:
     return _stamps(sorted(PROCESSED_DIR.rglob("*"))) if PROCESSED_DIR.is_dir() else []
 
 
-def build_is_current(raw_dir: Path, edition: str, scale: Scale | None = None) -> tuple[bool, str]:
+def build_is_current(raw_dir: Path, edition: str, scale: Scale | None = None,
+                     candidates: Candidates | None = None) -> tuple[bool, str]:
     """Whether the last full build was of these raw files with this project, its exports untouched since."""
     try:
         record = json.loads(build_record_path().read_text())
@@ -79,7 +86,7 @@ def build_is_current(raw_dir: Path, edition: str, scale: Scale | None = None) ->
         return False, "no finished build recorded"
     if not duckdb_path().exists():
         return False, f"{shown(duckdb_path())} does not exist"
-    old, new = record.get("fingerprint", {}), build_fingerprint(raw_dir, edition, scale)
+    old, new = record.get("fingerprint", {}), build_fingerprint(raw_dir, edition, scale, candidates)
     changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
     if changed:
         return False, f"its inputs changed ({', '.join(changed)})"
@@ -87,23 +94,26 @@ def build_is_current(raw_dir: Path, edition: str, scale: Scale | None = None) ->
         return False, f"the exports in {shown(PROCESSED_DIR)} changed since"
     return True, f"built {record.get('finished_at', '?')}"
 
+
 def dbt_build(raw_dir: Path = RAW_DIR, edition: str = "online", select: str | None = None,
-              scale: Scale | None = None) -> None:
-    """`dbt build [--select ...]` with vars edition and raw_dir, and a scale's vars and DuckDB settings
-    (runner.scales). The project creates the exports' folder (var processed_dir) itself, on run start
-    (dbt_project/macros/create_processed_dir.sql). A build that stopped continues where it stopped: what it
-    finished is reused (dbt_project/macros/materializations/). A full build records itself for
-    build_is_current."""
+              scale: Scale | None = None, candidates: Candidates | None = None) -> None:
+    """`dbt build [--select ...]` with vars edition and raw_dir, a scale's vars and DuckDB settings (runner.scales)
+    and, with `candidates`, the vars that join retrieved pairs to the candidates. The project creates the exports'
+    folder (var processed_dir) itself, on run start (dbt_project/macros/create_processed_dir.sql). A build that
+    stopped continues where it stopped: what it finished is reused (dbt_project/macros/materializations/). A full
+    build records itself for build_is_current."""
     dbt_args = ["build"] + (["--select", select] if select else [])
-    dbt_vars = {"edition": edition, "raw_dir": shown(raw_dir), **(scale.dbt_vars if scale else {})}
+    dbt_vars = {"edition": edition, "raw_dir": shown(raw_dir), **(scale.dbt_vars if scale else {}),
+                **(candidates.dbt_vars() if candidates else {})}
     with database_lock():  # one build into a database file at a time: a second one stops at once
         build_record_path().unlink(missing_ok=True)
         remove_stale_spill()
         run_dbt(dbt_args, dbt_vars=dbt_vars, env=scale.duckdb_env if scale else None)
         if select is None:
+            fingerprint = build_fingerprint(raw_dir, edition, scale, candidates)
             atomic.write_text(build_record_path(), json.dumps({
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "fingerprint": build_fingerprint(raw_dir, edition, scale), "exports": _exports()}, indent=2) + "\n")
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": fingerprint,
+                "exports": _exports()}, indent=2) + "\n")
 
 
 def remove_stale_spill() -> None:
@@ -120,14 +130,15 @@ def remove_stale_spill() -> None:
                  shown(temp))
 
 
-def build_unless_current(raw_dir: Path, edition: str, scale: Scale | None = None) -> bool:
+def build_unless_current(raw_dir: Path, edition: str, scale: Scale | None = None,
+                         candidates: Candidates | None = None) -> bool:
     """`run`'s build stage: reuse the last full build when it is current, else build; True when it built."""
     with database_lock():
-        current, reason = build_is_current(raw_dir, edition, scale)
+        current, reason = build_is_current(raw_dir, edition, scale, candidates)
         if current:
             log.info("dbt build: reusing the build of %s (%s; the same raw files, dbt project, scale and vars, the "
                      "exports untouched; `python -m runner build` builds again)", shown(duckdb_path()), reason)
             return False
         log.info("dbt build: building (%s)", reason)
-        dbt_build(raw_dir, edition, scale=scale)
+        dbt_build(raw_dir, edition, scale=scale, candidates=candidates)
         return True
