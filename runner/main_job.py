@@ -144,8 +144,9 @@ class MainJob:
         config = resolve_config(str(self.retrieval), root=PROJECT_ROOT)
         if not config.is_file():
             raise FileNotFoundError(f"--retrieval: {missing_config_message(config)}")
-        build_vars = {"edition": edition, "raw_dir": shown(self.raw_dir), **self.scale.dbt_vars}
-        self.stage("retrieval exports", lambda: retrieval.build_retrieval_exports(build_vars, self.scale.duckdb_env))
+        self.stage("retrieval exports",
+                   lambda: build.retrieval_exports_unless_current(self.raw_dir, edition, self.scale),
+                   lambda built: "" if built else "reused")
         command = retrieval.retrieve_command(config, self.retrieval_top_n, PROCESSED_DIR, self.outputs_dir,
                                              self.tzrec_python)
         self.stage("retrieve", lambda: retrieval.retrieve(command))

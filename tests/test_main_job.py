@@ -284,8 +284,13 @@ def test_retrieval_retrieves_first_and_the_build_joins_its_pairs(tmp_path: Path,
     monkeypatch.setattr(runner.profile, "print_profile", lambda: None)
     monkeypatch.setattr(MainJob, "run_model", lambda self: None)
     events: list[tuple[str, Any]] = []
-    monkeypatch.setattr(runner.dbt, "run_dbt",
-                        lambda args, dbt_vars, env=None: events.append(("retrieval exports", (list(args), dbt_vars))))
+
+    def build_retrieval_exports(args: list[str], dbt_vars: dict[str, Any], env: Any = None) -> None:
+        events.append(("retrieval exports", (list(args), dbt_vars)))
+        processed.mkdir(exist_ok=True)
+        (processed / "retrieval_train.parquet").write_text("")
+
+    monkeypatch.setattr(runner.dbt, "run_dbt", build_retrieval_exports)
     monkeypatch.setattr(runner.pipeline.build, "run_dbt",
                         lambda args, dbt_vars, env: events.append(("build", (list(args), dbt_vars))))
     run = outputs / "stage1_dssm_v1"
@@ -321,13 +326,21 @@ def test_retrieval_retrieves_first_and_the_build_joins_its_pairs(tmp_path: Path,
     assert f"touched pairs + the top 10 of {run}" in first._notes()
     assert "time         data" in summary
 
-    # the same retrieved files: the build is reused (retrieval's own steps reuse what they finished)
+    # again: the retrieval exports and the build are reused (retrieve's own steps reuse what they finished)
     events.clear()
-    job(retrieval=Path("stage1_dssm_v1")).run()
-    assert [kind for kind, _ in events] == ["retrieval exports", "retrieve"]
-    # a retrieved file written again: built again
+    second = job(retrieval=Path("stage1_dssm_v1"))
+    second.run()
+    assert [kind for kind, _ in events] == ["retrieve"]
+    assert [t.note for t in second.times if t.name in ("retrieval exports", "dbt build")] == ["reused", "reused"]
+    # a retrieved file written again: the month is built again
     later = retrieved[0].stat().st_mtime + 10
     os.utime(retrieved[0], (later, later))
+    events.clear()
+    job(retrieval=Path("stage1_dssm_v1")).run()
+    assert [kind for kind, _ in events] == ["retrieve", "build"]
+    # a retrieval export changed since: the retrieval exports are built again (and the month, whose exports
+    # folder changed)
+    os.utime(processed / "retrieval_train.parquet", (later, later))
     events.clear()
     job(retrieval=Path("stage1_dssm_v1")).run()
     assert [kind for kind, _ in events] == ["retrieval exports", "retrieve", "build"]

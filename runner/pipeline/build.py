@@ -33,9 +33,11 @@ log = logging.getLogger("runner")
 PROJECT_INPUTS = ("models_sql", "dbt_project", "dbt_project.yml", "profiles.yml")
 
 
-def build_record_path() -> Path:
+def build_record_path(kind: str = "build") -> Path:
+    """The record of a finished build beside the database: <database>.build.json; kind `retrieval`: of the
+    retrieval exports' build (`run --retrieval`)."""
     database = duckdb_path()
-    return database.with_name(database.name + ".build.json")
+    return database.with_name(f"{database.name}.{kind}.json")
 
 
 def _stamps(paths: list[Path]) -> list[list[Any]]:
@@ -114,6 +116,37 @@ def dbt_build(raw_dir: Path = RAW_DIR, edition: str = "online", select: str | No
             atomic.write_text(build_record_path(), json.dumps({
                 "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": fingerprint,
                 "exports": _exports()}, indent=2) + "\n")
+
+
+def retrieval_exports_unless_current(raw_dir: Path, edition: str, scale: Scale | None = None) -> bool:
+    """`run --retrieval`'s first stage: dbt builds the retrieval exports and the id buckets without candidates
+    (runner.pipeline.retrieval), unless the last such build had the same inputs as a full build would (raw files,
+    dbt project, scale) and its retrieval exports are untouched since. True when it built. The month's own build
+    rebuilds what the candidates change (the samples, the id buckets), which leaves the retrieval exports as they
+    are, so a second run retrieves and builds nothing again."""
+    from runner.pipeline.retrieval import build_retrieval_exports
+
+    def exports() -> list[list[Any]]:
+        return _stamps(sorted(PROCESSED_DIR.glob("retrieval_*.parquet")))
+
+    record_path = build_record_path("retrieval")
+    with database_lock():
+        fingerprint = build_fingerprint(raw_dir, edition, scale)
+        try:
+            record = json.loads(record_path.read_text())
+        except (OSError, ValueError):
+            record = {}
+        if duckdb_path().exists() and record.get("fingerprint") == fingerprint and record.get("exports") == exports():
+            log.info("retrieval exports: reusing those of %s (built %s from the same raw files, dbt project and "
+                     "scale, untouched since)", shown(PROCESSED_DIR), record.get("finished_at", "?"))
+            return False
+        record_path.unlink(missing_ok=True)
+        build_retrieval_exports({"edition": edition, "raw_dir": shown(raw_dir), **(scale.dbt_vars if scale else {})},
+                                env=scale.duckdb_env if scale else None)
+        atomic.write_text(record_path, json.dumps({
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": fingerprint,
+            "exports": exports()}, indent=2) + "\n")
+        return True
 
 
 def remove_stale_spill() -> None:
