@@ -56,7 +56,10 @@ def build_retrieval_exports(dbt_vars: dict[str, Any], env: dict[str, str] | None
     from runner.dbt import run_dbt
 
     build_vars = {**dbt_vars, RETRIEVAL_RUNS_VAR: [], "retrieval_exports": True, "retrieval_out_of_fold": True}
-    run_dbt(["build", "--select", "+path:models_sql/retrieval", "+export_id_buckets"], dbt_vars=build_vars, env=env)
+    # cautious: a data test runs only when every model it reads is selected (on a new database the eager default
+    # also ran the tests that join a selected model to an export this build does not make, and they failed)
+    run_dbt(["build", "--select", "+path:models_sql/retrieval", "+export_id_buckets", "--indirect-selection",
+             "cautious"], dbt_vars=build_vars, env=env)
 
 
 def retrieve_command(config: Path, top_n: int, processed: Path, outputs: Path,
