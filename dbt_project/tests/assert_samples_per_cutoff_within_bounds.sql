@@ -3,7 +3,10 @@
     real month: about 0.2-0.5 % of 3-day candidates are bought the next day). The rate is the
     candidates' own: samples keeps a share (exported_negative_rate) of the training rows'
     negatives, so each kept one counts for 1 / that share (at the online scale's 0.1 the sale
-    day's sampled rate is near 7 %, its candidates' 0.7 %). Returns the offending cutoffs. -#}
+    day's sampled rate is near 7 %, its candidates' 0.7 %). The rate is that of the touched pairs:
+    retrieved pairs joined as candidates (var retrieval_candidate_top_n) are a population of their own, a
+    few hundred thousand a cutoff with almost no purchase, that would dilute it below any bound.
+    Returns the offending cutoffs. -#}
 
 with
 
@@ -24,8 +27,9 @@ per_cutoff as (
     select
         samples.cutoff_date,
         count(*) as candidates,
-        sum(samples.label) / sum(
+        sum(case when samples.candidate_source != 'retrieved' then samples.label end) / sum(
             case
+                when samples.candidate_source = 'retrieved' then 0.0
                 when samples.label = 0 and calendar.dataset = 'train' and not {{ is_validation_user('samples.user_id') }}
                     then 1.0 / {{ exported_negative_rate() }}
                 else 1.0
