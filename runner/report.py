@@ -210,7 +210,8 @@ def _across_seeds(grouped: dict[int, dict[str, ModelSeed]],
         share = statistics.fmean(f / o for f, o in zip(f1s, oracles, strict=True))
         aucs = [m.eval_auc() for m in present]
         mean_auc = statistics.fmean(a for a in aucs if a is not None) if None not in aucs else None
-        summary[label] = {"kind": present[0].kind, "f1s": f1s, "eval_mean": statistics.fmean(evals),
+        summary[label] = {"kind": present[0].kind, "f1s": f1s, "evals": evals, "eval_mean": statistics.fmean(evals),
+                          "train_seconds": [m.cost("train_seconds") for m in present],
                           "ratios": ratios, "mean": statistics.fmean(f1s), "seeds": seeds, "auc": mean_auc,
                           # one run per seed (not pooled single runs): whose kept submission the noise check reads
                           "runs": [m.records[0]["run"] if len(m.records) == 1 else None for m in present]}
@@ -474,6 +475,46 @@ def over_studies(sources: list[tuple[str, Path]], seeds: list[int], answers: dic
     return lines
 
 
+def against_control(study: Study, summary: dict[str, Any], grouped: dict[int, dict[str, ModelSeed]]) -> list[str]:
+    """Each model scored on every month by both this study and its control (`control:`, the same months on other
+    exports), this study minus the control: the mean eval-day F1 (what a rule on the eval day reads) and each
+    month's, the mean 12-19 F1, the training time; then each month's candidate recall on the eval day."""
+    assert study.control is not None
+    control = Study.read(study.control)
+    control_grouped = group(read_scores(control.outputs_root))
+    _, control_summary = _across_seeds(control_grouped, study.generator_seeds)
+    common = [label for label, row in summary.items()
+              if label in control_summary and control_summary[label]["seeds"] == row["seeds"]]
+    lines = ["## Against the control", "",
+             f"The control is `{shown(study.control)}`: the same months and models, on its own exports. This study "
+             "minus the control, for each model both scored on every month (default operating point):", ""]
+    if not common:
+        return [*lines, "No model has scores on every month in both studies yet.", ""]
+    seeds = summary[common[0]]["seeds"]
+    lines += [
+        "| model | eval F1 mean | control | difference | difference: " + " | ".join(map(str, seeds))
+        + " | 12-19 F1 mean | control | difference | train s, mean | control |",
+        "|---|" + "---|" * (8 + len(seeds)),
+    ]
+    for label in common:
+        row, base = summary[label], control_summary[label]
+        train, base_train = (statistics.fmean(r["train_seconds"]) if None not in r["train_seconds"] else None
+                             for r in (row, base))
+        difference = row["eval_mean"] - base["eval_mean"]
+        lines.append(
+            f"| {label} | {row['eval_mean']:.4f} | {base['eval_mean']:.4f} | {difference:+.4f}"
+            " | " + " | ".join(f"{a - b:+.4f}" for a, b in zip(row["evals"], base["evals"], strict=True))
+            + f" | {row['mean']:.4f} | {base['mean']:.4f} | {row['mean'] - base['mean']:+.4f} | {_i(train)} "
+            f"| {_i(base_train)} |")
+    recalls = []
+    for seed in seeds:
+        mine, theirs = (next(iter(g[seed].values())).records[0].get("candidate_recall", {}).get("eval")
+                        if g.get(seed) else None for g in (grouped, control_grouped))
+        recalls.append(f"{seed}: {_f(mine, 3)} against {_f(theirs, 3)}")
+    return [*lines, "", "Candidate recall on the eval day (the ceiling of any model's recall), this study against the "
+            "control: " + "; ".join(recalls) + ".", ""]
+
+
 def study_sources(base: Study, folder: Path) -> list[tuple[str, Path]]:
     """(name, scores root) of the base study and of every variant study file in `folder` on its months, each
     scores root once: several files may add models to one variant's folders (a follow-up study beside the
@@ -641,6 +682,7 @@ def write_report(study: Study, out: Path | None = None, scores_root: Path | None
         *blends(summary),
         *noise(summary, answers),
         *noise_every_model(summary, answers),
+        *(against_control(study, summary, grouped) if study.control else []),
         *(over_studies(other_studies, study.generator_seeds, answers) if other_studies else []),
         "## Per generator seed",
         "",

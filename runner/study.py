@@ -15,6 +15,8 @@ A study file (configs/studies/*.yml) names the generator seeds, the models and t
     dbt_vars: {negative_keep_rate: 1.0}    # other dbt vars (or {}: the same), in folders of their own
     retrieval: {config: stage1_dssm_v1}    # optional, in a variant with dbt var retrieval_candidate_top_n: the
                                            # two-tower experiment whose retrieved pairs join each month's candidates
+    control: configs/studies/touched_3d.yml  # optional: the study (same months) the report compares with, model
+                                           # by model: treatment - control (runner.report.against_control)
 
 Per generator seed G the study works in a workspace (data/ for the default seed, data/seed_G/
 otherwise: raw/, processed/, tianchi.duckdb) and writes its runs under outputs/study/seed_G/:
@@ -123,6 +125,7 @@ class Study:
     variant: str | None = None
     dbt_vars: dict[str, Any] = field(default_factory=dict)
     retrieval: Path | None = None  # the two-tower experiment retrained on each month for retrieval candidates
+    control: Path | None = None  # the study file whose runs the report compares this one's with
 
     @property
     def outputs_root(self) -> Path:
@@ -145,7 +148,7 @@ class Study:
         if not isinstance(spec, dict):
             raise StudyError(f"{path}: a study file is a mapping (generator_seeds, model_seeds, gbdt, tzrec)")
         unknown = set(spec) - {"generator_seeds", "users", "model_seeds", "gbdt", "tzrec", "ensembles",
-                               "blends", "variant", "dbt_vars", "retrieval"}
+                               "blends", "variant", "dbt_vars", "retrieval", "control"}
         if unknown:
             raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
         variant = spec.get("variant")
@@ -205,7 +208,19 @@ class Study:
             variant=str(variant) if variant else None,
             dbt_vars={str(k): v for k, v in dbt_vars.items()},
             retrieval=retrieval,
+            control=_control(path, spec.get("control")),
         )
+
+
+def _control(path: Path, control: Any) -> Path | None:
+    """A study file's `control`: another study file (a path from the project root), which exists."""
+    if control is None:
+        return None
+    found = PROJECT_ROOT / str(control)
+    if not found.is_file() or found.resolve() == path.resolve():
+        raise StudyError(f"{path}: control {control!r} is not another study file (a path from the project root, "
+                         "e.g. configs/studies/touched_3d.yml)")
+    return found
 
 
 def _retrieval_config(path: Path, retrieval: Any, variant: Any, dbt_vars: dict[str, Any]) -> Path | None:

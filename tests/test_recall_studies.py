@@ -24,6 +24,11 @@ def test_the_study_files_are_accepted(name: str) -> None:
     study = Study.read(STUDIES / f"{name}.yml")
     assert study.generator_seeds == [101, 202, 303] and study.model_seeds == [1]
     assert [config.stem for config in study.tzrec] == ["stage2_dcn_v2_v11"]
+    # compared, on its page, with the control: the same months and models on the touched-3d candidates
+    control = Study.read(study.control)
+    assert study.control == STUDIES / "touched_3d.yml" and control.dbt_vars == {} and control.retrieval is None
+    assert (control.generator_seeds, control.users, control.model_seeds, control.tzrec, control.gbdt_seeds) == \
+        (study.generator_seeds, study.users, study.model_seeds, study.tzrec, study.gbdt_seeds)
     # run_study refuses a var dbt_project.yml does not declare
     assert not set(study.dbt_vars) - set(project_vars())
 

@@ -576,3 +576,36 @@ def test_a_newly_scored_run_is_logged_with_its_eval_day_only() -> None:
     assert "eval F1 0.1069" in message and "eval AUC 0.8557" in message
     assert "0.1163" not in message and "held back" in message
     assert "eval AUC" not in study_module.scored_message("run", {**record, "eval_auc": None})
+
+
+def test_a_study_with_a_control_shows_each_common_model_against_it(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`control:` names the study the page compares with: for each model scored on every month by both, this
+    study minus the control (mean and per-month eval-day F1, mean 12-19 F1), and each month's candidate recall."""
+    monkeypatch.setattr(study_module, "VARIANT_OUTPUTS", tmp_path / "outputs")
+    text = "generator_seeds: [1, 2, 3]\nmodel_seeds: [1]\ntzrec: [configs/experiments/stage2_dcn_v2_v11.yml]\n"
+    (tmp_path / "control.yml").write_text("variant: control\ndbt_vars: {}\n" + text)
+    (tmp_path / "treated.yml").write_text(f"variant: treated\ndbt_vars: {{}}\ncontrol: {tmp_path / 'control.yml'}\n"
+                                          + text)
+    _write(tmp_path / "outputs" / "control", _variant_scores(gbdt_eval=0.090, tzrec_eval=0.100,
+                                                             tzrec_f1s=[0.10, 0.10, 0.10]))
+    treated = _variant_scores(gbdt_eval=0.091, tzrec_eval=0.103, tzrec_f1s=[0.11, 0.10, 0.12])
+    treated[0] = {**treated[0], "candidate_recall": {"eval": 0.41, "predict": 0.40}}
+    treated.append(_score(1, "only_here", "tzrec_seed_mean", 0.2, 0.2))
+    _write(tmp_path / "outputs" / "treated", treated)
+    study = Study.read(tmp_path / "treated.yml")
+    assert study.control == tmp_path / "control.yml"
+
+    page = report.write_report(study, tmp_path / "treated.md").read_text()
+    section = page[page.index("## Against the control"):page.index("## Per generator seed")]
+    assert f"The control is `{tmp_path / 'control.yml'}`" in section
+    assert ("| stage2_dcn_v2_v1, mean of the model seeds | 0.1030 | 0.1000 | +0.0030 | +0.0030 | +0.0030 | +0.0030 "
+            "| 0.1100 | 0.1000 | +0.0100 | 100 | 100 |") in section
+    assert "| gbdt_v1 (GBDT reference) | 0.0910 | 0.0900 | +0.0010 |" in section
+    assert "only_here" not in section  # scored on one month only
+    assert "1: 0.410 against 0.360; 2: 0.360 against 0.360" in section
+
+    for bad in ("control: configs/studies/nothing.yml\n", f"control: {tmp_path / 'treated.yml'}\n"):
+        (tmp_path / "treated.yml").write_text("variant: treated\ndbt_vars: {}\n" + bad + text)
+        with pytest.raises(StudyError, match="is not another study file"):
+            Study.read(tmp_path / "treated.yml")
