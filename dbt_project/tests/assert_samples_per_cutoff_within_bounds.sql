@@ -6,7 +6,10 @@
     day's sampled rate is near 7 %, its candidates' 0.7 %). The rate is that of the touched pairs:
     retrieved pairs joined as candidates (var retrieval_candidate_top_n) are a population of their own, a
     few hundred thousand a cutoff with almost no purchase, that would dilute it below any bound.
-    Returns the offending cutoffs. -#}
+    The bounds are sized for the touches of the last 3 days; a longer candidate_lookback_days adds
+    older touches, bought far more rarely (the whole history's rate is about a sixth of 3 days'),
+    so the lower bound shrinks by 3 / the lookback. Returns the offending cutoffs. -#}
+{%- set lower_bound = var('sample_positive_rate_bounds')[0] * [1.0, 3.0 / var('candidate_lookback_days')] | min %}
 
 with
 
@@ -63,7 +66,7 @@ where
         dataset != 'predict'
         and candidates >= {{ var('min_candidates_for_rate_check') }}
         and (
-            positive_rate < {{ var('sample_positive_rate_bounds')[0] }}
+            positive_rate < {{ lower_bound }}
             or positive_rate > {{ var('sample_positive_rate_bounds')[1] }}
         )
     )
