@@ -80,7 +80,7 @@ def test_run_builds_the_edition_it_found(tmp_path: Path, monkeypatch: pytest.Mon
     raw = _files(tmp_path / "raw", OFFLINE)
     built: list[tuple[Path, str]] = []
     monkeypatch.setattr(runner.pipeline.build, "build_unless_current",
-                        lambda raw_dir, edition, scale=None: built.append((raw_dir, edition)) or True)
+                        lambda raw_dir, edition, scale=None, candidates=None: built.append((raw_dir, edition)) or True)
     monkeypatch.setattr("runner.profile.print_profile", lambda: None)
     monkeypatch.setenv("TIANCHI_DUCKDB_PATH", str(tmp_path / "tianchi.duckdb"))
     job = MainJob(config=None, raw_dir=raw)

@@ -9,7 +9,10 @@
     The bounds are sized for the touches of the last 3 days; a longer candidate_lookback_days adds
     older touches, bought far more rarely (the whole history's rate is about a sixth of 3 days'),
     so the lower bound shrinks by 3 / the lookback. Returns the offending cutoffs. -#}
-{%- set lower_bound = var('sample_positive_rate_bounds')[0] * [1.0, 3.0 / var('candidate_lookback_days')] | min %}
+{%- set lookback = var('candidate_lookback_days') %}
+{#- a lookback that is not a positive number stops the build in check_calendar_vars, before any test -#}
+{%- set shrink = [1.0, 3.0 / lookback] | min if lookback is number and lookback > 0 else 1.0 %}
+{%- set lower_bound = var('sample_positive_rate_bounds')[0] * shrink %}
 
 with
 
