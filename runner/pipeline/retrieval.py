@@ -39,7 +39,9 @@ class Candidates:
     top_n: int
 
     def dbt_vars(self) -> dict[str, Any]:
-        return {RETRIEVAL_RUNS_VAR: [shown(self.run)], RETRIEVAL_TOP_N_VAR: self.top_n}
+        """The candidates' vars, and samples built one cutoff at a time (var build_by_partition, as at the online
+        scale): with 10 retrieved items a user the default month's samples ran out of DuckDB's 5 GB in one query."""
+        return {RETRIEVAL_RUNS_VAR: [shown(self.run)], RETRIEVAL_TOP_N_VAR: self.top_n, "build_by_partition": True}
 
     def files(self) -> list[Path]:
         return retrieved_files(self.run)
