@@ -147,8 +147,13 @@ def _i(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
 
+def _month_record(models: dict[str, ModelSeed]) -> dict[str, Any]:
+    """A score record of one month: its cart rule, oracle and candidate recall are every model's of that month."""
+    return next(iter(models.values())).records[0]
+
+
 def _seed_table(seed: int, models: dict[str, ModelSeed]) -> list[str]:
-    any_record = next(iter(models.values())).records[0]
+    any_record = _month_record(models)
     cart, oracle, recall = any_record.get("cart_rule", {}), any_record.get("oracle") or {}, any_record.get(
         "candidate_recall", {})
     lines = [
@@ -508,8 +513,8 @@ def against_control(study: Study, summary: dict[str, Any], grouped: dict[int, di
             f"| {_i(base_train)} |")
     recalls = []
     for seed in seeds:
-        mine, theirs = (next(iter(g[seed].values())).records[0].get("candidate_recall", {}).get("eval")
-                        if g.get(seed) else None for g in (grouped, control_grouped))
+        mine, theirs = (_month_record(g[seed]).get("candidate_recall", {}).get("eval") if g.get(seed) else None
+                        for g in (grouped, control_grouped))
         recalls.append(f"{seed}: {_f(mine, 3)} against {_f(theirs, 3)}")
     return [*lines, "", "Candidate recall on the eval day (the ceiling of any model's recall), this study against the "
             "control: " + "; ".join(recalls) + ".", ""]

@@ -79,7 +79,7 @@ from runner.paths import (
     prediction_files,
     shown,
 )
-from runner.pipeline.retrieval import RETRIEVAL_RUNS_VAR, RETRIEVAL_TOP_N_VAR, retrieved_files
+from runner.pipeline.retrieval import RETRIEVAL_RUNS_VAR, RETRIEVAL_TOP_N_VAR, Candidates
 from runner.tzrec.config import train_export_of
 
 log = logging.getLogger("runner.study")
@@ -287,11 +287,18 @@ class Workspace:
         """The month's retrieval run folder (`retrieve --outputs <outputs>/retrieval`), with `retrieval`."""
         return None if self.retrieval is None else self.outputs / "retrieval" / self.retrieval.stem
 
+    @property
+    def candidates(self) -> Candidates | None:
+        """The retrieved pairs the month's candidates join, with `retrieval`: the run folder's top N."""
+        if self.retrieval_run is None:
+            return None
+        return Candidates(self.retrieval_run, int(dict(self.extra_vars)[RETRIEVAL_TOP_N_VAR]))
+
     def dbt_vars(self) -> dict[str, Any]:
         found = {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),
                  "answers_path": shown(self.answers)}
-        if self.retrieval_run is not None:
-            found[RETRIEVAL_RUNS_VAR] = [shown(self.retrieval_run)]
+        if self.candidates is not None:
+            found.update(self.candidates.dbt_vars())
         return found
 
     @contextmanager
@@ -329,8 +336,8 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
 
     ensure_generated(workspace, users)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
-    if workspace.retrieval_run is not None:
-        raw_time = max([raw_time, *(p.stat().st_mtime for p in retrieved_files(workspace.retrieval_run))])
+    if workspace.candidates is not None:
+        raw_time = max([raw_time, *(p.stat().st_mtime for p in workspace.candidates.files())])
     needed = {f"{name}.parquet" for name in EXPORTS} | set(train_exports)
     exports = [workspace.processed / name for name in sorted(needed)]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
@@ -348,14 +355,13 @@ def retrieve_month(workspace: Workspace, users: int) -> Path:
     raw files, then `python -m runner retrieve --splits train eval predict --top-n N` in a child process (its
     finished steps reused; runner.pipeline.retrieval). Returns the retrieval run folder."""
     from runner.locks import database_lock
-    from runner.pipeline.retrieval import CANDIDATE_SPLITS, build_retrieval_exports, retrieve, retrieve_command
+    from runner.pipeline.retrieval import build_retrieval_exports, candidate_splits, retrieve, retrieve_command
     from runner.retrieval.session import needed_exports
 
-    assert workspace.retrieval is not None and workspace.retrieval_run is not None
+    assert workspace.retrieval is not None and workspace.candidates is not None
     ensure_generated(workspace, users)
-    top_n = int(dict(workspace.extra_vars)[RETRIEVAL_TOP_N_VAR])
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
-    needed = [*needed_exports(workspace.processed, CANDIDATE_SPLITS), workspace.processed / "id_buckets.parquet"]
+    needed = [*needed_exports(workspace.processed, candidate_splits()), workspace.processed / "id_buckets.parquet"]
     if not all(p.exists() and p.stat().st_mtime > raw_time for p in needed):
         workspace.processed.mkdir(parents=True, exist_ok=True)
         log.info("seed %s: dbt build of the retrieval exports into %s", workspace.generator_seed,
@@ -363,8 +369,9 @@ def retrieve_month(workspace: Workspace, users: int) -> Path:
         with workspace.active(), database_lock():
             build_retrieval_exports(workspace.dbt_vars())
     with workspace.active():
-        retrieve(retrieve_command(workspace.retrieval, top_n, workspace.processed, workspace.retrieval_run.parent))
-    return workspace.retrieval_run
+        retrieve(retrieve_command(workspace.retrieval, workspace.candidates.top_n, workspace.processed,
+                                  workspace.candidates.run.parent))
+    return workspace.candidates.run
 
 
 # ---- models --------------------------------------------------------------------------------------

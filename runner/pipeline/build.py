@@ -22,9 +22,9 @@ from runner import atomic
 from runner.dbt import run_dbt
 from runner.locks import database_lock
 from runner.paths import PROCESSED_DIR, PROJECT_ROOT, RAW_DIR, duckdb_path, duckdb_temp_dir, shown
+from runner.pipeline.retrieval import Candidates, build_retrieval_exports
 
 if TYPE_CHECKING:
-    from runner.pipeline.retrieval import Candidates
     from runner.scales import Scale
 
 log = logging.getLogger("runner")
@@ -38,6 +38,19 @@ def build_record_path(kind: str = "build") -> Path:
     retrieval exports' build (`run --retrieval`)."""
     database = duckdb_path()
     return database.with_name(f"{database.name}.{kind}.json")
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    """A build record ({} when there is none, or it cannot be read)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_record(path: Path, fingerprint: dict[str, Any], exports: list[list[Any]]) -> None:
+    atomic.write_text(path, json.dumps({"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                        "fingerprint": fingerprint, "exports": exports}, indent=2) + "\n")
 
 
 def _stamps(paths: list[Path]) -> list[list[Any]]:
@@ -82,9 +95,8 @@ def _exports() -> list[list[Any]]:
 def build_is_current(raw_dir: Path, edition: str, scale: Scale | None = None,
                      candidates: Candidates | None = None) -> tuple[bool, str]:
     """Whether the last full build was of these raw files with this project, its exports untouched since."""
-    try:
-        record = json.loads(build_record_path().read_text())
-    except (OSError, ValueError):
+    record = _read_record(build_record_path())
+    if not record:
         return False, "no finished build recorded"
     if not duckdb_path().exists():
         return False, f"{shown(duckdb_path())} does not exist"
@@ -112,10 +124,7 @@ def dbt_build(raw_dir: Path = RAW_DIR, edition: str = "online", select: str | No
         remove_stale_spill()
         run_dbt(dbt_args, dbt_vars=dbt_vars, env=scale.duckdb_env if scale else None)
         if select is None:
-            fingerprint = build_fingerprint(raw_dir, edition, scale, candidates)
-            atomic.write_text(build_record_path(), json.dumps({
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": fingerprint,
-                "exports": _exports()}, indent=2) + "\n")
+            _write_record(build_record_path(), build_fingerprint(raw_dir, edition, scale, candidates), _exports())
 
 
 def retrieval_exports_unless_current(raw_dir: Path, edition: str, scale: Scale | None = None) -> bool:
@@ -124,18 +133,13 @@ def retrieval_exports_unless_current(raw_dir: Path, edition: str, scale: Scale |
     dbt project, scale) and its retrieval exports are untouched since. True when it built. The month's own build
     rebuilds what the candidates change (the samples, the id buckets), which leaves the retrieval exports as they
     are, so a second run retrieves and builds nothing again."""
-    from runner.pipeline.retrieval import build_retrieval_exports
-
     def exports() -> list[list[Any]]:
         return _stamps(sorted(PROCESSED_DIR.glob("retrieval_*.parquet")))
 
     record_path = build_record_path("retrieval")
     with database_lock():
         fingerprint = build_fingerprint(raw_dir, edition, scale)
-        try:
-            record = json.loads(record_path.read_text())
-        except (OSError, ValueError):
-            record = {}
+        record = _read_record(record_path)
         if duckdb_path().exists() and record.get("fingerprint") == fingerprint and record.get("exports") == exports():
             log.info("retrieval exports: reusing those of %s (built %s from the same raw files, dbt project and "
                      "scale, untouched since)", shown(PROCESSED_DIR), record.get("finished_at", "?"))
@@ -143,9 +147,7 @@ def retrieval_exports_unless_current(raw_dir: Path, edition: str, scale: Scale |
         record_path.unlink(missing_ok=True)
         build_retrieval_exports({"edition": edition, "raw_dir": shown(raw_dir), **(scale.dbt_vars if scale else {})},
                                 env=scale.duckdb_env if scale else None)
-        atomic.write_text(record_path, json.dumps({
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "fingerprint": fingerprint,
-            "exports": exports()}, indent=2) + "\n")
+        _write_record(record_path, fingerprint, exports())
         return True
 
 

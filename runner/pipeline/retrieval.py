@@ -27,8 +27,6 @@ log = logging.getLogger("runner")
 # The dbt vars of retrieval candidates (dbt_project.yml).
 RETRIEVAL_RUNS_VAR = "retrieval_candidate_runs"
 RETRIEVAL_TOP_N_VAR = "retrieval_candidate_top_n"
-# Every cutoff a ranking export holds: the training cutoffs (out of fold), the eval day's and the predict day's.
-CANDIDATE_SPLITS = ("train", "eval", "predict")
 
 
 @dataclass(frozen=True)
@@ -64,10 +62,18 @@ def build_retrieval_exports(dbt_vars: dict[str, Any], env: dict[str, str] | None
              "cautious"], dbt_vars=build_vars, env=env)
 
 
+def candidate_splits() -> tuple[str, ...]:
+    """Every cutoff a ranking export holds, as `retrieve --splits` names them: the training cutoffs (out of fold),
+    the eval day's and the predict day's (imported here: the retrieval session loads pyarrow)."""
+    from runner.retrieval.session import SPLITS, TRAIN_SPLIT
+
+    return (TRAIN_SPLIT, *SPLITS)
+
+
 def retrieve_command(config: Path, top_n: int, processed: Path, outputs: Path,
                      tzrec_python: str | None = None) -> list[str]:
     """`python -m runner retrieve` for every candidate cutoff, into <outputs>/<experiment name>/."""
-    command = [sys.executable, "-m", "runner", "retrieve", "--config", str(config), "--splits", *CANDIDATE_SPLITS,
+    command = [sys.executable, "-m", "runner", "retrieve", "--config", str(config), "--splits", *candidate_splits(),
                "--top-n", str(top_n), "--processed-dir", str(processed), "--outputs", str(outputs)]
     return command + (["--tzrec-python", tzrec_python] if tzrec_python else [])
 
