@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import torch
@@ -58,11 +59,12 @@ def _read(path: str, columns: list[str]) -> pa.Table:
     files = _files(path)
     if not files:
         raise RetrieveError(f"{path} holds no Parquet file")
-    table = pa.concat_tables([pq.read_table(f) for f in files])
-    missing = [c for c in columns if c not in table.column_names]
+    names = pq.read_schema(files[0]).names
+    missing = [c for c in columns if c not in names]
     if missing:
-        raise RetrieveError(f"{path} lacks the column(s) {', '.join(missing)} (it has {', '.join(table.column_names)})")
-    return table.select(columns)
+        raise RetrieveError(f"{path} lacks the column(s) {', '.join(missing)} (it has {', '.join(names)})")
+    # only the named columns are read: the training cutoffs' item embeddings are gigabytes beside their cutoff_date
+    return pa.concat_tables([pq.read_table(f, columns=columns) for f in files])
 
 
 def _matrix(column: pa.ChunkedArray, where: str) -> np.ndarray:
@@ -128,7 +130,7 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     user_cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
     cutoffs = sorted(set(user_cutoffs))
     if by_cutoff:
-        item_cutoffs = set(_read(args.items, ["cutoff_date"]).column("cutoff_date").to_pylist())
+        item_cutoffs = set(pc.unique(_read(args.items, ["cutoff_date"]).column("cutoff_date")).to_pylist())
         lacking = [cutoff for cutoff in cutoffs if cutoff not in item_cutoffs]
         if lacking:
             raise RetrieveError(f"{args.items} holds no item of the users' cutoff(s) {', '.join(lacking)}")
