@@ -194,6 +194,7 @@ def _retrieve_cutoff(users: pa.Table, items: pa.Table, positives: np.ndarray | N
     k = min(top_n, vectors.shape[0])
     groups_t = torch.from_numpy(np.ascontiguousarray(vectors.T)) / args.temperature
     bias_t = torch.from_numpy(group_bias)
+    biased = bool(np.any(group_bias))
     live = np.linalg.norm(user_emb, axis=-1) > 0  # [users, k]: MIND interests the routing filled
     live[~live.any(axis=1)] = True  # a user without one is scored by all (zero) vectors alike
     live_per_user = live.sum(axis=1)
@@ -214,7 +215,8 @@ def _retrieve_cutoff(users: pa.Table, items: pa.Table, positives: np.ndarray | N
         scores = (torch.from_numpy(np.ascontiguousarray(vectors_m)) @ groups_t)
         if m > 1:  # each user's best interest per item
             scores = scores.view(chosen.size, m, -1).amax(dim=1)
-        scores += bias_t
+        if biased:  # a pass over the whole block: skipped without the correction (every bias 0)
+            scores += bias_t
         values, groups = torch.topk(scores, k, dim=1)
         values, groups = values.numpy(), groups.numpy()
         # each group's items, in item order, until the user has top_n items
