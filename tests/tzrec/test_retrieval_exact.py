@@ -110,3 +110,68 @@ def test_a_mind_user_is_scored_by_its_best_live_interest_and_popularity_shifts_s
                for user in np.arange(5) + 70]
         assert got == expected
     assert pq.read_table(corrected).column("item_id").to_pylist() != pq.read_table(out).column("item_id").to_pylist()
+
+
+@pytest.mark.tzrec
+def test_items_of_every_cutoff_are_read_by_row_group_and_each_user_gets_its_own_cutoffs(
+        tzrec_python: Path, tmp_path: Path) -> None:
+    """The training cutoffs' side: items with a cutoff_date, in row groups of 4 rows (one of them spans two
+    cutoffs), one file written without statistics; each user is retrieved among its own cutoff's items only."""
+    rng = np.random.default_rng(6)
+    cutoffs = ["2014-11-24", "2014-11-25", "2014-11-26"]
+    ids = np.arange(2000, 2010, dtype=np.int64)
+    vectors = {cutoff: rng.normal(size=(ids.size, 4)).astype(np.float32) for cutoff in cutoffs}
+    item_dir = tmp_path / "items"
+    item_dir.mkdir()
+    for part, (chosen, statistics) in enumerate(((cutoffs[:2], True), (cutoffs[2:], False))):
+        table = pa.table({
+            "item_tower_emb": pa.array([v.tolist() for c in chosen for v in vectors[c]]),
+            "item_id": pa.array(np.tile(ids, len(chosen)), pa.int64()),
+            "cutoff_date": pa.array([c for c in chosen for _ in ids], pa.string())})
+        pq.write_table(table, item_dir / f"part-{part}.parquet", row_group_size=4, write_statistics=statistics)
+    assert pq.ParquetFile(item_dir / "part-0.parquet").metadata.num_row_groups == 5  # rows 8-11: both cutoffs
+    users = rng.normal(size=(6, 4)).astype(np.float32)
+    user_cutoffs = [cutoffs[i % 3] for i in range(6)]
+    user_dir = tmp_path / "users"
+    user_dir.mkdir()
+    pq.write_table(pa.table({"user_id": pa.array(np.arange(6) + 90, pa.int64()),
+                             "cutoff_date": pa.array(user_cutoffs, pa.string()),
+                             "user_tower_emb": pa.array(users.tolist())}), user_dir / "part-0.parquet")
+
+    out = tmp_path / "retrieved" / "part-0.parquet"
+    summary = _retrieve(tzrec_python, user_dir, item_dir, out, 3)
+    assert summary["cutoffs"] == 3 and summary["items"] == ids.size and summary["users"] == 6
+    table = pq.read_table(out)
+    for position, user in enumerate(np.arange(6) + 90):
+        rows = table.filter(pa.compute.equal(table.column("user_id"), user))
+        cutoff = user_cutoffs[position]
+        assert set(rows.column("cutoff_date").to_pylist()) == {cutoff}
+        expected = _brute_force(users[position][None, None, :], ids, vectors[cutoff], np.zeros(ids.size), 3)[0]
+        assert rows.column("item_id").to_pylist() == expected
+
+    # a user cutoff that no item row holds is refused, and nothing is left behind
+    pq.write_table(pa.table({"user_id": pa.array([99], pa.int64()), "cutoff_date": pa.array(["2014-11-27"]),
+                             "user_tower_emb": pa.array([users[0].tolist()])}), user_dir / "part-1.parquet")
+    refused = subprocess.run(
+        [str(tzrec_python), "-m", "tzrec_runner_retrieve", "--users", str(user_dir), "--items", str(item_dir),
+         "--out", str(tmp_path / "again" / "part-0.parquet"), "--top-n", "3", "--retriever", "tiny",
+         "--temperature", str(TEMPERATURE)], capture_output=True, text=True, env=child_env(), check=False)
+    assert refused.returncode != 0
+    assert f"{item_dir} holds no item of the users' cutoff(s) 2014-11-27" in refused.stdout + refused.stderr
+    assert not (tmp_path / "again").exists()
+
+    # nor one that lies inside a row group's range of cutoffs without a row of its own
+    gap_dir = tmp_path / "gap"
+    gap_dir.mkdir()
+    pq.write_table(pa.table({"item_tower_emb": pa.array(vectors[cutoffs[0]][:2].tolist()),
+                             "item_id": pa.array(ids[:2], pa.int64()),
+                             "cutoff_date": pa.array([cutoffs[0], cutoffs[2]])}), gap_dir / "part-0.parquet")
+    (user_dir / "part-1.parquet").unlink()
+    gap_out = tmp_path / "gap_out" / "part-0.parquet"
+    refused = subprocess.run(
+        [str(tzrec_python), "-m", "tzrec_runner_retrieve", "--users", str(user_dir), "--items", str(gap_dir),
+         "--out", str(gap_out), "--top-n", "3", "--retriever", "tiny", "--temperature", str(TEMPERATURE)],
+        capture_output=True, text=True, env=child_env(), check=False)
+    assert refused.returncode != 0
+    assert f"{gap_dir} holds no item of the users' cutoff 2014-11-25" in refused.stdout + refused.stderr
+    assert not any(gap_out.parent.iterdir())  # the partial file the first cutoff began is removed
