@@ -283,7 +283,10 @@ def verdict(summary: dict[str, Any]) -> list[str]:
     seed."""
     chosen = judged(summary)
     if chosen is None:
-        return ["The study lacks the GBDT or a tzrec model on every seed: no verdict."]
+        if _reference(summary) is None:
+            return ["The study has no GBDT reference on every month: no verdict on the target."]
+        return ["The study has no tzrec seed average or ensemble (the models the target judges): no verdict on "
+                "the target."]
     return _verdict_lines(*chosen)
 
 

@@ -180,6 +180,16 @@ def test_the_verdict_judges_the_tzrec_model_chosen_on_the_eval_day() -> None:
     assert "single_runs" not in text
 
 
+def test_without_a_judged_model_the_verdict_says_which_is_missing() -> None:
+    records = _three_seeds([0.10, 0.10, 0.10], [0.09, 0.09, 0.09])
+    single_runs_only = [r for r in records if r["kind"] != "tzrec_seed_mean"]
+    _, summary = report._across_seeds(report.group(single_runs_only))
+    assert report.verdict(summary) == ["The study has no tzrec seed average or ensemble (the models the target "
+                                       "judges): no verdict on the target."]
+    _, summary = report._across_seeds(report.group([r for r in records if r["kind"] != "gbdt"]))
+    assert report.verdict(summary) == ["The study has no GBDT reference on every month: no verdict on the target."]
+
+
 @pytest.mark.parametrize(("tzrec_f1s", "gbdt_f1s", "why"), [
     # loses to the GBDT on one seed
     ([0.10, 0.10, 0.095], [0.09, 0.09, 0.096], "at least the GBDT on 2 of 3 seeds"),
