@@ -297,8 +297,9 @@ class Workspace:
     def dbt_vars(self) -> dict[str, Any]:
         found = {**dict(self.extra_vars), "raw_dir": shown(self.raw), "processed_dir": shown(self.processed),
                  "answers_path": shown(self.answers)}
-        if self.candidates is not None:
-            found.update(self.candidates.dbt_vars())
+        candidates = self.candidates
+        if candidates is not None:
+            found.update(candidates.dbt_vars())
         return found
 
     @contextmanager
@@ -336,8 +337,9 @@ def ensure_month(workspace: Workspace, users: int, train_exports: tuple[str, ...
 
     ensure_generated(workspace, users)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
-    if workspace.candidates is not None:
-        raw_time = max([raw_time, *(p.stat().st_mtime for p in workspace.candidates.files())])
+    candidates = workspace.candidates
+    if candidates is not None:
+        raw_time = max([raw_time, *(p.stat().st_mtime for p in candidates.files())])
     needed = {f"{name}.parquet" for name in EXPORTS} | set(train_exports)
     exports = [workspace.processed / name for name in sorted(needed)]
     if all(p.exists() and p.stat().st_mtime > raw_time for p in exports) and workspace.database.exists():
@@ -358,7 +360,8 @@ def retrieve_month(workspace: Workspace, users: int) -> Path:
     from runner.pipeline.retrieval import build_retrieval_exports, candidate_splits, retrieve, retrieve_command
     from runner.retrieval.session import needed_exports
 
-    assert workspace.retrieval is not None and workspace.candidates is not None
+    candidates = workspace.candidates
+    assert workspace.retrieval is not None and candidates is not None
     ensure_generated(workspace, users)
     raw_time = max(p.stat().st_mtime for p in workspace.raw.glob("*.txt"))
     needed = [*needed_exports(workspace.processed, candidate_splits()), workspace.processed / "id_buckets.parquet"]
@@ -369,9 +372,8 @@ def retrieve_month(workspace: Workspace, users: int) -> Path:
         with workspace.active(), database_lock():
             build_retrieval_exports(workspace.dbt_vars())
     with workspace.active():
-        retrieve(retrieve_command(workspace.retrieval, workspace.candidates.top_n, workspace.processed,
-                                  workspace.candidates.run.parent))
-    return workspace.candidates.run
+        retrieve(retrieve_command(workspace.retrieval, candidates.top_n, workspace.processed, candidates.run.parent))
+    return candidates.run
 
 
 # ---- models --------------------------------------------------------------------------------------

@@ -122,9 +122,11 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
     started = time.monotonic()
     users = _read(args.users, ["user_id", "cutoff_date", "user_tower_emb"])
     # items with a cutoff_date are read one cutoff at a time (the training cutoffs' sides hold every P item at each)
-    if not _files(args.items):
+    item_files = _files(args.items)
+    if not item_files:
         raise RetrieveError(f"{args.items} holds no Parquet file")
-    by_cutoff = ItemsByCutoff(args.items) if "cutoff_date" in pq.read_schema(_files(args.items)[0]).names else None
+    by_cutoff = ItemsByCutoff(args.items, item_files) if "cutoff_date" in pq.read_schema(item_files[0]).names \
+        else None
     items = None if by_cutoff else _read(args.items, ["item_id", "item_tower_emb"])
     user_cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
     cutoffs = sorted(set(user_cutoffs))
@@ -175,9 +177,9 @@ class ItemsByCutoff:
 
     COLUMNS = ["item_id", "item_tower_emb", "cutoff_date"]
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, files: list[str]) -> None:
         self.path = path
-        self.files = {name: pq.ParquetFile(name) for name in _files(path)}
+        self.files = {name: pq.ParquetFile(name) for name in files}
         self.row_groups: list[tuple[str, int, str, str]] = []  # (file, row group, lowest cutoff, highest)
         for name, handle in self.files.items():
             column = handle.schema_arrow.get_field_index("cutoff_date")
