@@ -26,7 +26,10 @@ def test_the_study_files_are_accepted(name: str) -> None:
     assert [config.stem for config in study.tzrec] == ["stage2_dcn_v2_v11"]
     # compared, on its page, with the control: the same months and models on the touched-3d candidates
     control = Study.read(study.control)
-    assert study.control == STUDIES / "touched_3d.yml" and control.dbt_vars == {} and control.retrieval is None
+    assert study.control == STUDIES / "touched_3d.yml" and control.retrieval is None
+    # the control names its 3 days: the project's default is another
+    assert control.dbt_vars == {"candidate_lookback_days": 3}
+    assert project_vars()["candidate_lookback_days"] != 3
     assert (control.generator_seeds, control.users, control.model_seeds, control.tzrec, control.gbdt_seeds) == \
         (study.generator_seeds, study.users, study.model_seeds, study.tzrec, study.gbdt_seeds)
     # run_study refuses a var dbt_project.yml does not declare
@@ -36,7 +39,7 @@ def test_the_study_files_are_accepted(name: str) -> None:
 def test_a_retrieval_study_gives_each_month_its_own_retriever() -> None:
     study = Study.read(STUDIES / "recall.yml")
     assert study.retrieval is not None and study.retrieval.name == "stage1_dssm_v1.yml"
-    assert study.dbt_vars == {"retrieval_candidate_top_n": 10}
+    assert study.dbt_vars == {"retrieval_candidate_top_n": 10, "candidate_lookback_days": 3}
     # samples one cutoff at a time, as every build with retrieved candidates (runner.pipeline.retrieval.Candidates)
     assert study.workspace(101).dbt_vars()["build_by_partition"] is True
     runs = {seed: study.workspace(seed).dbt_vars()["retrieval_candidate_runs"] for seed in study.generator_seeds}
