@@ -127,10 +127,10 @@ def retrieve(args: argparse.Namespace) -> dict[str, float | int]:
         raise RetrieveError(f"{args.items} holds no Parquet file")
     by_cutoff = ItemsByCutoff(args.items, item_files) if "cutoff_date" in pq.read_schema(item_files[0]).names \
         else None
-    items = None if by_cutoff else _read(args.items, ["item_id", "item_tower_emb"])
+    items = None if by_cutoff is not None else _read(args.items, ["item_id", "item_tower_emb"])
     user_cutoffs = users.column("cutoff_date").to_numpy(zero_copy_only=False).astype(str)
     cutoffs = sorted(set(user_cutoffs))
-    if by_cutoff:
+    if by_cutoff is not None:
         lacking = [cutoff for cutoff in cutoffs if not by_cutoff.covers(cutoff)]
         if lacking:
             raise RetrieveError(f"{args.items} holds no item of the users' cutoff(s) {', '.join(lacking)}")

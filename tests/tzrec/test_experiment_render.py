@@ -11,6 +11,7 @@ import pytest
 import yaml
 from tiny_data import write_buckets
 
+import runner.tzrec.steps
 from runner.experiment_configs.contract import EXPORTS_YML
 from runner.experiment_configs.experiment import EXPERIMENTS_DIR, experiments, render_spec
 from runner.experiment_configs.render import config_diff, render_experiments
@@ -130,7 +131,11 @@ def test_configs_render_and_diff_as_documented(rendered: dict[str, str], tmp_pat
     assert missing.returncode == 1 and "stage2_dcn_v2_v99 is not an experiment" in missing.stderr
 
 
-def test_the_runner_renders_an_experiment_into_its_run_folder(tzrec_python: Path, tmp_path: Path) -> None:
+def test_the_runner_renders_an_experiment_into_its_run_folder(tzrec_python: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # the default training export, in a processed folder of the test's own: the project's data/processed/ may hold
+    # a build with retrieved candidates, whose features the rendered config would then read
+    monkeypatch.setattr(runner.tzrec.steps, "PROCESSED_DIR", tmp_path / "processed")
     spec = render_spec(EXPERIMENTS_DIR / "stage2_dcn_v2_v11.yml")
     ids = [m for _, members in spec.feature_groups for m in members if m.endswith("_code")]
     buckets = write_buckets(tmp_path / "id_buckets.parquet", dict.fromkeys(ids, 9))

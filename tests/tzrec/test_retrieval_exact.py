@@ -26,11 +26,16 @@ def _write(path: Path, ids: np.ndarray, key: str, column: str, embeddings: list)
     return path
 
 
-def _retrieve(python: Path, users: Path, items: Path, out: Path, top_n: int, *extra: str) -> dict:
-    completed = subprocess.run(
+def _run_retrieve(python: Path, users: Path, items: Path, out: Path, top_n: int, *extra: str
+                  ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [str(python), "-m", "tzrec_runner_retrieve", "--users", str(users), "--items", str(items), "--out", str(out),
          "--top-n", str(top_n), "--retriever", "tiny", "--temperature", str(TEMPERATURE), "--rows-per-chunk", "3",
          *extra], capture_output=True, text=True, env=child_env(), check=False)
+
+
+def _retrieve(python: Path, users: Path, items: Path, out: Path, top_n: int, *extra: str) -> dict:
+    completed = _run_retrieve(python, users, items, out, top_n, *extra)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -152,10 +157,7 @@ def test_items_of_every_cutoff_are_read_by_row_group_and_each_user_gets_its_own_
     # a user cutoff that no item row holds is refused, and nothing is left behind
     pq.write_table(pa.table({"user_id": pa.array([99], pa.int64()), "cutoff_date": pa.array(["2014-11-27"]),
                              "user_tower_emb": pa.array([users[0].tolist()])}), user_dir / "part-1.parquet")
-    refused = subprocess.run(
-        [str(tzrec_python), "-m", "tzrec_runner_retrieve", "--users", str(user_dir), "--items", str(item_dir),
-         "--out", str(tmp_path / "again" / "part-0.parquet"), "--top-n", "3", "--retriever", "tiny",
-         "--temperature", str(TEMPERATURE)], capture_output=True, text=True, env=child_env(), check=False)
+    refused = _run_retrieve(tzrec_python, user_dir, item_dir, tmp_path / "again" / "part-0.parquet", 3)
     assert refused.returncode != 0
     assert f"{item_dir} holds no item of the users' cutoff(s) 2014-11-27" in refused.stdout + refused.stderr
     assert not (tmp_path / "again").exists()
@@ -168,10 +170,7 @@ def test_items_of_every_cutoff_are_read_by_row_group_and_each_user_gets_its_own_
                              "cutoff_date": pa.array([cutoffs[0], cutoffs[2]])}), gap_dir / "part-0.parquet")
     (user_dir / "part-1.parquet").unlink()
     gap_out = tmp_path / "gap_out" / "part-0.parquet"
-    refused = subprocess.run(
-        [str(tzrec_python), "-m", "tzrec_runner_retrieve", "--users", str(user_dir), "--items", str(gap_dir),
-         "--out", str(gap_out), "--top-n", "3", "--retriever", "tiny", "--temperature", str(TEMPERATURE)],
-        capture_output=True, text=True, env=child_env(), check=False)
+    refused = _run_retrieve(tzrec_python, user_dir, gap_dir, gap_out, 3)
     assert refused.returncode != 0
     assert f"{gap_dir} holds no item of the users' cutoff 2014-11-25" in refused.stdout + refused.stderr
     assert not any(gap_out.parent.iterdir())  # the partial file the first cutoff began is removed
