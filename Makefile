@@ -6,7 +6,7 @@ VENV := .venv
 VENV_TZREC := .venv-tzrec
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup setup-spark lint generate build profile oracle clean help
+.PHONY: run test test-cost setup setup-spark lint generate build profile oracle clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,6 +47,12 @@ test: $(VENV)/.installed $(VENV_TZREC)/.installed $(VENV)/.spark-installed  ## t
 	$(VENV)/bin/ruff check runner tests
 	$(VENV)/bin/sqlfluff lint models_sql dbt_project --disable-progress-bar --nocolor --processes 0
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# Each test file alone on one worker, and the linters: CPU and wall seconds per part (tests/suite_cost.py;
+# on an idle machine, about 28 minutes).
+test-cost: $(VENV)/.installed $(VENV_TZREC)/.installed $(VENV)/.spark-installed  ## what each part of the suite costs, in CPU seconds
+	mkdir -p data outputs
+	$(PY) tests/suite_cost.py
 
 lint: $(VENV)/.installed  ## ruff and sqlfluff only
 	$(VENV)/bin/ruff check runner tests
