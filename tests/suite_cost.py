@@ -1,4 +1,4 @@
-"""What each part of `make test` costs: the two linters and every test file, each run alone on one worker.
+"""What each part of `make test` costs: the linters and every test file, each run alone on one worker.
 
     make test-cost                                   # or: .venv/bin/python tests/suite_cost.py [test files]
 
@@ -29,12 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from xdist_grouping import xdist_group_of  # noqa: E402
 
-BIN = Path(sys.executable).parent
-LINTERS = {
-    "ruff": [str(BIN / "ruff"), "check", "runner", "tests"],
-    "sqlfluff": [str(BIN / "sqlfluff"), "lint", "models_sql", "dbt_project", "--disable-progress-bar", "--nocolor",
-                 "--processes", "0"],
-}
+# The linters as `make test` runs them (the Makefile's lint target), measured as one part.
+LINT = ("make lint", ["make", "--no-print-directory", "lint"])
 
 
 # pytest's last line: "3 passed, 1 failed in 2.01s"
@@ -103,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", help="test files or folders (default: the linters and tests/)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
-    parts = [] if args.paths else list(LINTERS.items())
+    parts = [] if args.paths else [LINT]
     for files in pytest_runs(args.paths):
         command = [sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", *files]
         parts.append((" + ".join(files), command))
